@@ -1,0 +1,113 @@
+#include "emulator/doc/node.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace apigw::doc {
+
+std::string_view kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::Null: return "null";
+    case Kind::Bool: return "boolean";
+    case Kind::Int: return "integer";
+    case Kind::Float: return "number";
+    case Kind::String: return "string";
+    case Kind::Array: return "array";
+    case Kind::Object: return "object";
+  }
+  return "?";
+}
+
+const Member* Node::find_member(std::string_view key) const {
+  for (const auto& m : members_)
+    if (m.key == key) return &m;
+  return nullptr;
+}
+
+const Node* Node::find(std::string_view key) const {
+  const Member* m = find_member(key);
+  return m ? &m->value : nullptr;
+}
+
+nlohmann::json Node::to_json() const {
+  switch (kind) {
+    case Kind::Null: return nullptr;
+    case Kind::Bool: return b_;
+    case Kind::Int: return i_;
+    case Kind::Float: return d_;
+    case Kind::String: return s_;
+    case Kind::Array: {
+      auto out = nlohmann::json::array();
+      for (const auto& item : items_) out.push_back(item.to_json());
+      return out;
+    }
+    case Kind::Object: {
+      auto out = nlohmann::json::object();
+      for (const auto& m : members_) out.emplace(m.key, m.value.to_json());
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+bool Document::ok() const {
+  for (const auto& issue : issues)
+    if (issue.fatal) return false;
+  return true;
+}
+
+std::string where(const std::string& path, Mark mark) {
+  if (mark.line == 0) return path;
+  return path + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.col);
+}
+
+namespace {
+bool looks_like_json(std::string_view text) {
+  size_t i = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
+  return i < text.size() && (text[i] == '{' || text[i] == '[');
+}
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+}  // namespace
+
+Document parse(std::string text, std::string path, const ParseLimits& limits) {
+  const bool json_name = ends_with(path, ".json");
+  if (json_name || looks_like_json(text)) {
+    Document doc = parse_json(text, path, limits);
+    // A YAML flow mapping such as "{a: 1}" is not JSON; try YAML unless the name says JSON.
+    if (doc.ok() || json_name) return doc;
+    Document yaml = parse_yaml(text, path, limits);
+    return yaml.ok() ? yaml : doc;
+  }
+  return parse_yaml(text, std::move(path), limits);
+}
+
+Document load_file(const std::string& path, const ParseLimits& limits) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    Document doc;
+    doc.path = path;
+    doc.issues.push_back({{}, "is a directory, not a file", true});
+    return doc;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Document doc;
+    doc.path = path;
+    doc.issues.push_back({{}, std::string("cannot read file: ") + std::strerror(errno), true});
+    return doc;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return parse(std::move(buf).str(), path, limits);
+}
+
+}  // namespace apigw::doc

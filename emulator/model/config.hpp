@@ -1,0 +1,111 @@
+// The gateway config (format version 1): the contract that import writes, lint checks, serve runs,
+// and cost and export read. docs/config.md describes every key; schemas/gateway-config.schema.json is its schema.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "emulator/diag/diagnostic.hpp"
+#include "emulator/doc/node.hpp"
+#include "emulator/router/path_template.hpp"
+
+namespace apigw::model {
+
+using Duration = std::chrono::microseconds;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr int k_config_version = 1;
+
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without brackets for IPv6
+  int port = 0;        // explicit or the scheme's default
+  std::string base_path;  // "" or "/v1" (no trailing slash)
+  std::string origin() const;  // "http://host:port"
+};
+
+struct Backend {
+  std::string name;
+  std::string url_text;
+  Url url;
+  Duration timeout = std::chrono::seconds(30);
+  doc::Mark mark;
+};
+
+struct MockResponse {
+  int status = 200;
+  HeaderList headers;  // as written, content-type included when one applies
+  std::string body;    // serialised once at load: strings as written, other values as JSON
+  Duration delay{0};
+};
+
+struct ProxyTarget {
+  std::string backend;                          // name of an entry in backends
+  std::optional<router::PathTemplate> path;     // upstream path; none = the request path unchanged
+  std::optional<Duration> timeout;              // overrides the backend's timeout
+};
+
+struct Route {
+  std::string id;
+  std::vector<std::string> methods;  // upper case; "ANY" matches every method
+  router::PathTemplate path;
+  std::string description;
+  std::optional<MockResponse> mock;
+  std::optional<ProxyTarget> proxy;
+  doc::Mark mark;
+  std::string key_path;  // "routes[3]", for messages
+};
+
+struct Limits {
+  uint64_t max_body_size = 10'000'000;          // 413 above this
+  Duration read_timeout = std::chrono::seconds(5);
+  Duration write_timeout = std::chrono::seconds(5);
+  Duration keep_alive_timeout = std::chrono::seconds(5);
+};
+
+struct Config {
+  std::string file;  // the path it was loaded from
+  int version = k_config_version;
+  std::string name;
+  std::string description;
+  std::string openapi;  // path of the OpenAPI document, resolved against the config's folder; "" when none
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;
+  Limits limits;
+  std::vector<Backend> backends;
+  std::vector<Route> routes;
+
+  const Backend* find_backend(const std::string& name) const;
+};
+
+struct LoadOptions {
+  // Where ${VAR} values come from (the process environment by default).
+  std::function<std::optional<std::string>(const std::string&)> env;
+  // serve needs every variable; lint only warns, since CI rarely has the secrets.
+  bool missing_env_is_error = true;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set when there is no error
+  diag::Diagnostics diagnostics; // every problem found, errors and warnings, in file order
+};
+
+LoadResult load_config_file(const std::string& path, const LoadOptions& options = {});
+LoadResult load_config_text(std::string text, const std::string& path, const LoadOptions& options = {});
+LoadResult load_config_document(const doc::Document& document, const LoadOptions& options = {});
+
+// True when the document looks like a gateway config (has a top-level "apigw" key).
+bool is_gateway_config(const doc::Node& root);
+
+// Parses "http://host:port/base". On failure returns nullopt and sets error.
+std::optional<Url> parse_url(const std::string& text, std::string* error);
+
+// Parses "host:port", "[::1]:port", ":port" or "port".
+bool parse_listen(const std::string& text, std::string& host, int& port, std::string* error);
+
+}  // namespace apigw::model

@@ -1,0 +1,65 @@
+// What serve runs: a loaded config with its router, immutable once built and shared by every worker thread.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "emulator/model/config.hpp"
+#include "emulator/router/router.hpp"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace apigw::server {
+
+class Gateway {
+ public:
+  explicit Gateway(model::Config config);
+  const model::Config& config() const { return config_; }
+  const router::Router& router() const { return router_; }
+
+ private:
+  model::Config config_;
+  router::Router router_;
+};
+
+// One line of the access log.
+struct AccessRecord {
+  std::chrono::system_clock::time_point time;
+  std::string method;
+  std::string path;
+  std::string route;  // route id, "" when none matched
+  int status = 0;
+  double duration_ms = 0;
+  size_t request_bytes = 0;
+  size_t response_bytes = 0;
+  double upstream_ms = -1;  // proxy routes only
+  std::string client;
+};
+
+std::string format_access_record(const AccessRecord& r);
+
+// JSON lines to a FILE*, one write per line, safe from many threads.
+class AccessLog {
+ public:
+  explicit AccessLog(std::FILE* out) : out_(out) {}
+  void write(const AccessRecord& r);
+  void flush();
+
+ private:
+  std::FILE* out_;
+  std::mutex mutex_;
+};
+
+// Answers one request: routing, then the route's mock or proxy. Fills `record` (except timing and client).
+void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Response& res, AccessRecord& record);
+
+// An RFC 9457 problem document.
+void set_problem(httplib::Response& res, int status, const std::string& title, const std::string& detail);
+
+}  // namespace apigw::server

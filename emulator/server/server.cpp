@@ -1,0 +1,103 @@
+#include "emulator/server/server.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <httplib.h>
+
+namespace apigw::server {
+
+struct Server::Impl {
+  std::shared_ptr<const Gateway> gateway;
+  ServerOptions options;
+  httplib::Server http;
+  std::unique_ptr<AccessLog> log;
+};
+
+Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->gateway = std::move(gateway);
+  impl_->options = std::move(options);
+  if (impl_->options.access_log) impl_->log = std::make_unique<AccessLog>(impl_->options.access_log);
+  const auto& limits = impl_->gateway->config().limits;
+  auto& http = impl_->http;
+  size_t threads = impl_->options.threads;
+  if (threads == 0) threads = std::max<size_t>(16, std::thread::hardware_concurrency() * 8);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(limits.max_body_size);
+  http.set_read_timeout(limits.read_timeout);
+  http.set_write_timeout(limits.write_timeout);
+  http.set_keep_alive_timeout(std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
+  http.set_tcp_nodelay(true);
+
+  Impl* impl = impl_.get();
+  // Every request goes through the gateway's own router: httplib only parses HTTP and reads the body (with the
+  // size limit). A pre-routing handler would run before the body is read, so one catch-all handler per method it is.
+  auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
+    auto start = std::chrono::steady_clock::now();
+    AccessRecord record;
+    record.time = std::chrono::system_clock::now();
+    record.client = req.remote_addr;
+    handle_request(*impl->gateway, req, res, record);
+    record.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (impl->log) impl->log->write(record);
+  };
+  const char* k_any = ".*";
+  http.Get(k_any, handler);  // GET and HEAD
+  http.Post(k_any, handler);
+  http.Put(k_any, handler);
+  http.Patch(k_any, handler);
+  http.Delete(k_any, handler);
+  http.Options(k_any, handler);
+  // No SO_REUSEPORT: a second server on a busy port must fail, not share it silently.
+  http.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  // Requests httplib rejects before routing (413, 400) are logged too.
+  http.set_error_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const char* title = res.status == 413 ? "Payload Too Large" : res.status == 414 ? "URI Too Long"
+                        : res.status == 431 ? "Request Header Fields Too Large" : res.status == 400 ? "Bad Request"
+                        : "Error";
+    set_problem(res, res.status, title, std::string(title) + ": " + req.method + " " + req.path);
+    if (impl->log && res.status != 404 && res.status != 405) {
+      AccessRecord record;
+      record.time = std::chrono::system_clock::now();
+      record.method = req.method;
+      record.path = req.path;
+      record.status = res.status;
+      record.response_bytes = res.body.size();
+      record.client = req.remote_addr;
+      impl->log->write(record);
+    }
+  });
+}
+
+Server::~Server() = default;
+
+int Server::bind(std::string* error) {
+  auto& o = impl_->options;
+  errno = 0;
+  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port < 0 && error) {
+    int e = errno;
+    std::string where = o.host + ":" + std::to_string(o.port);
+    if (e == EADDRINUSE) *error = "cannot listen on " + where + ": the address is already in use (pick another with --port)";
+    else if (e == EACCES) *error = "cannot listen on " + where + ": permission denied (ports below 1024 need privileges)";
+    else if (e != 0) *error = "cannot listen on " + where + ": " + std::strerror(e);
+    else *error = "cannot listen on " + where + ": the host name does not resolve to a local address";
+  }
+  return port;
+}
+
+void Server::run() {
+  impl_->http.listen_after_bind();
+  if (impl_->log) impl_->log->flush();
+}
+
+void Server::stop() { impl_->http.stop(); }
+
+}  // namespace apigw::server

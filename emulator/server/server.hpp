@@ -1,0 +1,39 @@
+// The only place that owns cpp-httplib's server: binds, runs the request handler on a thread pool, logs, stops.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "emulator/server/gateway.hpp"
+
+namespace apigw::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;              // 0 picks a free port
+  std::FILE* access_log = stdout;  // nullptr: no access log
+  size_t threads = 0;           // 0: a default from the core count
+};
+
+class Server {
+ public:
+  Server(std::shared_ptr<const Gateway> gateway, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket. Returns the bound port, or -1 with a message in `error`.
+  int bind(std::string* error);
+  // Serves until stop(); in-flight requests finish before it returns.
+  void run();
+  // Safe from any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace apigw::server

@@ -1,0 +1,230 @@
+#include "emulator/util/text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace apigw::util {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive.
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string_view best;
+  size_t best_d = SIZE_MAX;
+  for (auto c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  // Allow roughly one edit per three characters, at least one.
+  size_t allowed = std::max<size_t>(1, std::max(word.size(), best.size()) / 3);
+  if (best_d == 0 || best_d > allowed) return {};
+  return std::string(best);
+}
+
+namespace {
+bool split_number(std::string_view text, double& value, std::string_view& unit) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  if (i == 0) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, value);
+  if (ec != std::errc() || ptr != text.data() + i || !std::isfinite(value)) return false;
+  unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  return true;
+}
+}  // namespace
+
+std::optional<std::chrono::microseconds> parse_duration(std::string_view text, std::string* error) {
+  double v = 0;
+  std::string_view unit;
+  if (!split_number(text, v, unit) || unit.empty()) {
+    if (error) *error = "expected a duration such as 250ms, 5s, 1m or 1h";
+    return std::nullopt;
+  }
+  double us_per = 0;
+  if (unit == "us" || unit == "µs") us_per = 1;
+  else if (unit == "ms") us_per = 1e3;
+  else if (unit == "s") us_per = 1e6;
+  else if (unit == "m" || unit == "min") us_per = 60e6;
+  else if (unit == "h") us_per = 3600e6;
+  else if (unit == "d") us_per = 86400e6;
+  else {
+    if (error) *error = "unknown duration unit '" + std::string(unit) + "' (use us, ms, s, m, h or d)";
+    return std::nullopt;
+  }
+  double us = v * us_per;
+  if (us > 1e15) {
+    if (error) *error = "duration too large";
+    return std::nullopt;
+  }
+  return std::chrono::microseconds(static_cast<int64_t>(std::llround(us)));
+}
+
+std::string format_duration(std::chrono::microseconds d) {
+  int64_t us = d.count();
+  if (us % 3600'000'000 == 0 && us != 0) return std::to_string(us / 3600'000'000) + "h";
+  if (us % 60'000'000 == 0 && us != 0) return std::to_string(us / 60'000'000) + "m";
+  if (us % 1'000'000 == 0) return std::to_string(us / 1'000'000) + "s";
+  if (us % 1'000 == 0) return std::to_string(us / 1'000) + "ms";
+  return std::to_string(us) + "us";
+}
+
+std::optional<uint64_t> parse_size(std::string_view text, std::string* error) {
+  double v = 0;
+  std::string_view unit;
+  if (!split_number(text, v, unit)) {
+    if (error) *error = "expected a size such as 512KB, 10MB or 1GiB";
+    return std::nullopt;
+  }
+  double mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KB" || unit == "kB") mult = 1e3;
+  else if (unit == "MB") mult = 1e6;
+  else if (unit == "GB") mult = 1e9;
+  else if (unit == "TB") mult = 1e12;
+  else if (unit == "KiB") mult = 1024.0;
+  else if (unit == "MiB") mult = 1024.0 * 1024;
+  else if (unit == "GiB") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "TiB") mult = 1024.0 * 1024 * 1024 * 1024;
+  else {
+    if (error) *error = "unknown size unit '" + std::string(unit) + "' (use B, KB, MB, GB, KiB, MiB or GiB)";
+    return std::nullopt;
+  }
+  double bytes = v * mult;
+  if (bytes > 9e18) {
+    if (error) *error = "size too large";
+    return std::nullopt;
+  }
+  if (bytes != std::floor(bytes)) {
+    if (error) *error = "size is not a whole number of bytes";
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(bytes);
+}
+
+std::string expand_env(std::string_view text,
+                       const std::function<std::optional<std::string>(const std::string&)>& lookup,
+                       std::vector<std::string>* missing, std::string* error) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '$' && text.substr(i, 3) == "$${") {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text[i] != '$' || text.substr(i, 2) != "${") {
+      out += text[i++];
+      continue;
+    }
+    size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      if (error) *error = "unterminated ${...} (write $${ for a literal ${)";
+      out.append(text.substr(i));
+      return out;
+    }
+    std::string_view inner = text.substr(i + 2, close - i - 2);
+    std::string_view name = inner;
+    std::optional<std::string_view> fallback;
+    if (auto sep = inner.find(":-"); sep != std::string_view::npos) {
+      name = inner.substr(0, sep);
+      fallback = inner.substr(sep + 2);
+    }
+    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!valid) {
+      if (error) *error = "invalid variable name '" + std::string(name) + "' in ${...}";
+      out.append(text.substr(i, close + 1 - i));
+      i = close + 1;
+      continue;
+    }
+    auto value = lookup(std::string(name));
+    if (value && !(value->empty() && fallback)) out += *value;
+    else if (fallback) out.append(*fallback);
+    else if (missing) missing->emplace_back(name);
+    i = close + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> getenv_lookup(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string percent_encode_segment(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '@' || c == '!' ||
+        c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' ||
+        c == '=') {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+}
+
+}  // namespace apigw::util

@@ -1,0 +1,119 @@
+// The CLI as a user meets it: help, version, unknown commands and flags, lint's output and exit codes.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/process.hpp"
+
+using e2e::run;
+using e2e::source;
+
+TEST_CASE("--version and help") {
+  auto v = run({"--version"});
+  CHECK(v.exit_code == 0);
+  CHECK(v.out == std::string("apigw ") + APIGW_VERSION + "\n");
+
+  auto h = run({"--help"});
+  CHECK(h.exit_code == 0);
+  CHECK(h.out.find("lint") != std::string::npos);
+  CHECK(h.out.find("serve") != std::string::npos);
+  CHECK(h.out.find("Exit codes") != std::string::npos);
+
+  for (const char* cmd : {"lint", "serve"}) {
+    auto sub = run({cmd, "--help"});
+    CHECK(sub.exit_code == 0);
+    CHECK(sub.out.find("Examples:") != std::string::npos);
+    auto via_help = run({"help", cmd});
+    CHECK(via_help.exit_code == 0);
+    CHECK(via_help.out == sub.out);
+  }
+}
+
+TEST_CASE("unknown commands and flags suggest the nearest one, exit 2") {
+  auto r = run({"serv", "x.yaml"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("unknown command 'serv' (did you mean 'serve'?)") != std::string::npos);
+
+  auto f = run({"lint", "--formt", "json", source("samples/gateway.yaml")});
+  CHECK(f.exit_code == 2);
+  CHECK(f.err.find("did you mean '--format'?") != std::string::npos);
+
+  auto bad_value = run({"lint", "--format", "xml", source("samples/gateway.yaml")});
+  CHECK(bad_value.exit_code == 2);
+
+  auto none = run({"lint"});
+  CHECK(none.exit_code == 2);
+  CHECK(none.err.find("files is required") != std::string::npos);
+}
+
+TEST_CASE("lint: the samples are clean") {
+  auto r = run({"lint", source("samples/gateway.yaml")});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("0 errors") != std::string::npos);
+  CHECK(r.out.find("\x1b[") == std::string::npos);  // no colour when not on a terminal
+}
+
+TEST_CASE("lint: a broken config lists every error with its location and exits 2") {
+  std::string path = e2e::write_temp("broken.yaml", R"(apigw: 1
+backends:
+  pets: { url: "http://127.0.0.1:9000" }
+routes:
+  - id: a
+    methd: GET
+    path: /pets
+    mock: {}
+  - id: b
+    method: GET
+    path: /pets/{id}
+    proxy: { backend: petz }
+)");
+  auto r = run({"lint", path});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find(path + ":5:5: error: routes[0]: missing required key 'method'") != std::string::npos);
+  CHECK(r.out.find(path + ":6:5: error: routes[0].methd: unknown key (did you mean 'method'?) [config-unknown-key]") !=
+        std::string::npos);
+  CHECK(r.out.find(path + ":12:23: error: routes[1].proxy.backend: unknown backend 'petz' (did you mean 'pets'?)") !=
+        std::string::npos);
+  CHECK(r.out.find("1 file checked: 3 errors, 0 warnings") != std::string::npos);
+
+  auto j = run({"lint", "--format", "json", path});
+  CHECK(j.exit_code == 2);
+  auto doc = nlohmann::json::parse(j.out);
+  CHECK(doc["summary"]["errors"] == 3);
+  CHECK(doc["diagnostics"][1]["line"] == 6);
+  CHECK(doc["diagnostics"][1]["column"] == 5);
+  CHECK(doc["diagnostics"][1]["rule"] == "config-unknown-key");
+  CHECK(doc["files"][0]["loaded"] == false);
+}
+
+TEST_CASE("lint: warnings exit 0 by default and 1 with --fail-severity warn") {
+  std::string path = e2e::write_temp("warn.yaml", R"(apigw: 1
+backends:
+  remote: { url: "http://api.example.com", timeout: 60s }
+routes:
+  - { method: GET, path: /x, proxy: remote }
+)");
+  auto r = run({"lint", path});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("warn: backends.remote: backend 'remote' is plain http to a non-local host") != std::string::npos);
+  CHECK(r.out.find("[upstream-timeout-high]") != std::string::npos);
+  CHECK(run({"lint", "--fail-severity", "warn", path}).exit_code == 1);
+}
+
+TEST_CASE("lint: unreadable, empty and non-config inputs") {
+  auto missing = run({"lint", "/nonexistent.yaml"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.out.find("/nonexistent.yaml: error: cannot read file") != std::string::npos);
+
+  auto empty = run({"lint", e2e::write_temp("empty.yaml", "")});
+  CHECK(empty.exit_code == 2);
+  CHECK(empty.out.find("expected a mapping at the top level") != std::string::npos);
+
+  auto binary = run({"lint", e2e::write_temp("bin.yaml", std::string("\x00\x01\xff\xfe garbage", 12))});
+  CHECK(binary.exit_code == 2);
+
+  auto openapi = run({"lint", e2e::write_temp("spec.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n")});
+  CHECK(openapi.exit_code == 2);
+  CHECK(openapi.out.find("this is an OpenAPI document, not a gateway config") != std::string::npos);
+}

@@ -1,0 +1,165 @@
+// apigw serve against real sockets: routing, mocks, proxying, the access log, signals, port conflicts.
+#include <doctest/doctest.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "e2e/process.hpp"
+
+using e2e::Process;
+using e2e::source;
+
+namespace {
+std::vector<nlohmann::json> log_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("serve answers the sample's mocks, routes by specificity, 404/405, and logs each request") {
+  Process server({"serve", source("samples/gateway.yaml"), "--port", "0"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  CHECK(server.err().find("petstore (7 routes) listening on http://127.0.0.1:") != std::string::npos);
+  CHECK(server.err().find("try: curl -i http://127.0.0.1:" + std::to_string(port) + "/pets\n") != std::string::npos);
+
+  httplib::Client client("127.0.0.1", port);
+  auto list = client.Get("/pets");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  CHECK(list->get_header_value("content-type") == "application/json");
+  CHECK(list->get_header_value("x-total-count") == "2");
+  auto pets = nlohmann::json::parse(list->body);
+  CHECK(pets.size() == 2);
+  CHECK(pets[0]["name"] == "Rex");
+
+  auto mine = client.Get("/pets/mine");
+  REQUIRE(mine);
+  CHECK(nlohmann::json::parse(mine->body)["owner"] == "you");  // concrete beats /pets/{petId}
+
+  auto one = client.Get("/pets/7");
+  REQUIRE(one);
+  CHECK(one->status == 200);
+
+  auto created = client.Post("/pets", "{}", "application/json");
+  REQUIRE(created);
+  CHECK(created->status == 201);
+  CHECK(created->get_header_value("location") == "/pets/3");
+
+  auto missing = client.Get("/nope");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(missing->get_header_value("content-type") == "application/problem+json");
+  CHECK(nlohmann::json::parse(missing->body)["detail"] == "no route matches GET /nope");
+
+  auto wrong = client.Put("/pets", "", "text/plain");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 405);
+  CHECK(wrong->get_header_value("Allow") == "GET, HEAD, POST");
+
+  auto head = client.Head("/health");
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->body.empty());
+
+  auto del = client.Delete("/pets/1");
+  REQUIRE(del);
+  CHECK(del->status == 204);
+
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  auto lines = log_lines(server.out());
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[0]["method"] == "GET");
+  CHECK(lines[0]["path"] == "/pets");
+  CHECK(lines[0]["route"] == "listPets");
+  CHECK(lines[0]["status"] == 200);
+  CHECK(lines[0]["bytes"] == list->body.size());
+  CHECK(lines[0]["duration_ms"].is_number());
+  CHECK(lines[0]["time"].get<std::string>().size() == 24);
+  CHECK(lines[4]["route"].is_null());
+  CHECK(lines[4]["status"] == 404);
+}
+
+TEST_CASE("serve proxies to a backend with path rewriting, and answers 502 when it is down") {
+  httplib::Server upstream;
+  upstream.Get(R"(/v1/items/(.*))", [](const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json j = {{"path", req.path},
+                        {"query", req.get_param_value("q")},
+                        {"xff", req.get_header_value("X-Forwarded-For")},
+                        {"custom", req.get_header_value("X-Custom")}};
+    res.set_header("X-Upstream", "yes");
+    res.set_content(j.dump(), "application/json");
+  });
+  int up_port = upstream.bind_to_any_port("127.0.0.1");
+  std::thread up_thread([&] { upstream.listen_after_bind(); });
+
+  // A port with nothing listening: bind one, note it, close it.
+  int dead_port = e2e::unused_port();
+  std::string cfg = e2e::write_temp("proxy.yaml", "apigw: 1\nbackends:\n  up: { url: \"http://127.0.0.1:" +
+                                                     std::to_string(up_port) + "/v1\", timeout: 2s }\n  dead: \"http://127.0.0.1:" +
+                                                     std::to_string(dead_port) + "\"\nroutes:\n"
+                                                     "  - { method: GET, path: \"/api/{rest+}\", proxy: { backend: up, path: \"/items/{rest+}\" } }\n"
+                                                     "  - { method: GET, path: /down, proxy: dead }\n");
+  Process server({"serve", cfg, "--port", "0", "--access-log", "off"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Get("/api/a/b%20c?q=1", {{"X-Custom", "hello"}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("X-Upstream") == "yes");
+  auto j = nlohmann::json::parse(r->body);
+  CHECK(j["path"] == "/v1/items/a/b c");
+  CHECK(j["query"] == "1");
+  CHECK(j["xff"] == "127.0.0.1");
+  CHECK(j["custom"] == "hello");
+
+  auto down = client.Get("/down");
+  REQUIRE(down);
+  CHECK(down->status == 502);
+  CHECK(down->get_header_value("content-type") == "application/problem+json");
+
+  server.signal(SIGINT);
+  CHECK(server.wait() == 0);
+  CHECK(server.out().empty());  // --access-log off
+  upstream.stop();
+  up_thread.join();
+}
+
+TEST_CASE("serve: a broken config lists its errors and exits 2; a busy port exits 3") {
+  std::string broken = e2e::write_temp("broken.yaml", "apigw: 1\nroutes:\n  - { method: GETT, path: x, mock: {} }\n");
+  auto r = e2e::run({"serve", broken, "--port", "0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(broken + ":3:15: error: routes[0].method: unknown method 'GETT' (did you mean 'GET'?)") !=
+        std::string::npos);
+  CHECK(r.err.find(broken + ":3:27: error: routes[0].path: invalid path template 'x': must start with '/'") !=
+        std::string::npos);
+
+  httplib::Server holder;
+  int busy = holder.bind_to_any_port("127.0.0.1");
+  auto b = e2e::run({"serve", source("samples/gateway.yaml"), "--port", std::to_string(busy)});
+  CHECK(b.exit_code == 3);
+  CHECK(b.err.find("the address is already in use") != std::string::npos);
+}
+
+TEST_CASE("serve: bodies over limits.max_body_size get 413") {
+  std::string cfg = e2e::write_temp("small.yaml",
+                                    "apigw: 1\nlimits: { max_body_size: 1KB }\nroutes:\n  - { method: POST, path: /, mock: { status: 201 } }\n");
+  Process server({"serve", cfg, "--port", "0"});
+  int port = server.wait_for_port();
+  REQUIRE(port > 0);
+  httplib::Client client("127.0.0.1", port);
+  auto ok = client.Post("/", std::string(1000, 'a'), "text/plain");
+  REQUIRE(ok);
+  CHECK(ok->status == 201);
+  auto big = client.Post("/", std::string(5000, 'a'), "text/plain");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}

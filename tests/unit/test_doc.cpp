@@ -1,0 +1,127 @@
+#include <doctest/doctest.h>
+
+#include "emulator/doc/node.hpp"
+
+using namespace apigw::doc;
+
+TEST_CASE("JSON values keep their line and column") {
+  Document d = parse_json("{\n  \"a\": [1, 2.5, \"x\"],\n  \"b\": {\"c\": null, \"d\": true}\n}", "f.json");
+  REQUIRE(d.ok());
+  const Node* a = d.root.find("a");
+  REQUIRE(a);
+  CHECK(a->mark.line == 2);
+  CHECK(a->mark.col == 8);
+  CHECK(a->items()[0].as_int() == 1);
+  CHECK(a->items()[1].as_double() == 2.5);
+  CHECK(a->items()[2].as_string() == "x");
+  CHECK(d.root.find("b")->find("d")->as_bool());
+  CHECK(d.root.find_member("b")->key_mark.line == 3);
+  CHECK(d.root.find_member("b")->key_mark.col == 3);
+}
+
+TEST_CASE("JSON syntax errors say where and what") {
+  SUBCASE("missing comma") {
+    Document d = parse_json("{\"a\": 1\n \"b\": 2}", "f.json");
+    REQUIRE_FALSE(d.ok());
+    CHECK(d.issues[0].mark.line == 2);
+    CHECK(d.issues[0].mark.col == 2);
+    CHECK(d.issues[0].message == "invalid JSON: unexpected '\"', expected ',' or '}'");
+  }
+  SUBCASE("truncated") {
+    Document d = parse_json("[1, 2", "f.json");
+    REQUIRE_FALSE(d.ok());
+    CHECK(d.issues[0].message == "invalid JSON: unexpected end of input, expected ',' or ']'");
+  }
+  SUBCASE("bad escape and lone surrogate") {
+    CHECK_FALSE(parse_json("\"\\q\"", "f").ok());
+    CHECK_FALSE(parse_json("\"\\ud800\"", "f").ok());
+    CHECK(parse_json("\"\\ud83d\\ude00\"", "f").root.as_string() == "\xF0\x9F\x98\x80");
+  }
+  SUBCASE("invalid UTF-8") { CHECK_FALSE(parse_json("\"\xC0\xAF\"", "f").ok()); }
+  SUBCASE("trailing garbage") { CHECK_FALSE(parse_json("{} x", "f").ok()); }
+  SUBCASE("deep nesting is refused, not a stack overflow") {
+    std::string deep(100000, '[');
+    Document d = parse_json(deep, "f");
+    REQUIRE_FALSE(d.ok());
+    CHECK(d.issues[0].message == "invalid JSON: nesting deeper than 256 levels");
+  }
+}
+
+TEST_CASE("JSON duplicate keys are reported with both lines") {
+  Document d = parse_json("{\"a\": 1,\n\"a\": 2}", "f.json");
+  CHECK(d.ok());
+  REQUIRE(d.issues.size() == 1);
+  CHECK(d.issues[0].mark.line == 2);
+  CHECK(d.issues[0].message == "duplicate key 'a' (first defined at line 1)");
+  CHECK(d.root.find("a")->as_int() == 1);
+}
+
+TEST_CASE("big integers become doubles; numbers keep their type") {
+  Document d = parse_json("[9223372036854775807, 18446744073709551616, -0, 1e2]", "f");
+  REQUIRE(d.ok());
+  CHECK(d.root.items()[0].is_int());
+  CHECK(d.root.items()[1].kind == Kind::Float);
+  CHECK(d.root.items()[2].is_int());
+  CHECK(d.root.items()[3].kind == Kind::Float);
+}
+
+TEST_CASE("YAML scalars follow the YAML 1.2 core schema") {
+  Document d = parse_yaml("a: yes\nb: true\nc: 0x1F\nd: 1.5e3\ne: '42'\nf: ~\ng: .inf\nh: 012\ni: no\n", "f.yaml");
+  REQUIRE(d.ok());
+  CHECK(d.root.find("a")->as_string() == "yes");
+  CHECK(d.root.find("b")->as_bool());
+  CHECK(d.root.find("c")->as_int() == 31);
+  CHECK(d.root.find("d")->as_double() == 1500.0);
+  CHECK(d.root.find("e")->is_string());
+  CHECK(d.root.find("f")->is_null());
+  CHECK(d.root.find("g")->kind == Kind::Float);
+  CHECK(d.root.find("h")->as_int() == 12);
+  CHECK(d.root.find("i")->as_string() == "no");
+}
+
+TEST_CASE("YAML positions, duplicates and errors") {
+  Document d = parse_yaml("top:\n  inner: 1\n  inner: 2\n", "f.yaml");
+  REQUIRE(d.ok());
+  CHECK(d.root.find("top")->find_member("inner")->key_mark.line == 2);
+  CHECK(d.root.find("top")->find_member("inner")->key_mark.col == 3);
+  REQUIRE(d.issues.size() == 1);
+  CHECK(d.issues[0].message == "duplicate key 'inner' (first defined at line 2)");
+  CHECK(d.issues[0].mark.line == 3);
+
+  Document bad = parse_yaml("a: [1, 2\nb: 3\n", "f.yaml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.issues[0].message.rfind("invalid YAML: ", 0) == 0);
+  CHECK(bad.issues[0].mark.line > 0);
+}
+
+TEST_CASE("YAML alias bombs are stopped") {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+            ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    prev = c;
+  }
+  Document d = parse_yaml(bomb, "bomb.yaml");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.issues[0].message.find("an alias bomb?") != std::string::npos);
+}
+
+TEST_CASE("content decides the format: JSON-looking text is JSON, YAML flow maps still work") {
+  CHECK(parse("{\"a\": 1}", "x.yaml").is_json);
+  Document flow = parse("{a: 1}", "x.yaml");
+  CHECK(flow.ok());
+  CHECK_FALSE(flow.is_json);
+  CHECK(flow.root.find("a")->as_int() == 1);
+  Document j = parse("{a: 1}", "x.json");
+  CHECK_FALSE(j.ok());
+}
+
+TEST_CASE("missing files and directories are fatal issues") {
+  Document d = load_file("/nonexistent/file.yaml");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.issues[0].message == "cannot read file: No such file or directory");
+  Document dir = load_file("/tmp");
+  REQUIRE_FALSE(dir.ok());
+  CHECK(dir.issues[0].message == "is a directory, not a file");
+}
