@@ -3,12 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-// yaml-cpp's iterators trip GCC 12's dangling-pointer analysis inside its own headers.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
 
 #include "emulator/doc/node.hpp"
 
@@ -119,8 +114,10 @@ class Converter {
       case YAML::NodeType::Map: {
         Node obj = Node::object(m);
         obj.members().reserve(y.size());
-        for (auto it = y.begin(); it != y.end(); ++it) {
-          const YAML::Node& k = it->first;
+        for (const auto& kv : y) {
+          // Copies: yaml-cpp's iterator proxies are temporaries.
+          const YAML::Node k = kv.first;
+          const YAML::Node v = kv.second;
           Mark km = mark_of(k, m);
           if (!k.IsScalar()) throw Failure{km, "mapping keys must be scalars"};
           const std::string& key = k.Scalar();
@@ -131,7 +128,7 @@ class Converter {
                                    false});
             continue;
           }
-          obj.members().push_back({key, km, convert(it->second, km, depth + 1)});
+          obj.members().push_back({key, km, convert(v, km, depth + 1)});
         }
         return obj;
       }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,7 +34,7 @@ struct Backend {
   std::string name;
   std::string url_text;
   Url url;
-  Duration timeout = std::chrono::seconds(30);
+  Duration timeout = std::chrono::seconds(29);  // AWS REST APIs allow at most 29 s
   doc::Mark mark;
 };
 
@@ -98,6 +99,9 @@ struct LoadResult {
 LoadResult load_config_file(const std::string& path, const LoadOptions& options = {});
 LoadResult load_config_text(std::string text, const std::string& path, const LoadOptions& options = {});
 LoadResult load_config_document(const doc::Document& document, const LoadOptions& options = {});
+
+// The keys each object of the format accepts ("root", "limits", "backend", "route", "mock", "proxy"), besides x-*.
+const std::map<std::string, std::vector<std::string_view>>& config_keys();
 
 // True when the document looks like a gateway config (has a top-level "apigw" key).
 bool is_gateway_config(const doc::Node& root);

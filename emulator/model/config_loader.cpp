@@ -103,7 +103,21 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
   return true;
 }
 
+const std::map<std::string, std::vector<std::string_view>>& config_keys() {
+  static const std::map<std::string, std::vector<std::string_view>> keys = {
+      {"root", {"apigw", "name", "description", "openapi", "listen", "limits", "backends", "routes"}},
+      {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
+      {"backend", {"url", "timeout", "description"}},
+      {"route", {"id", "method", "path", "description", "mock", "proxy"}},
+      {"mock", {"status", "headers", "body", "delay"}},
+      {"proxy", {"backend", "path", "timeout"}},
+  };
+  return keys;
+}
+
 namespace {
+
+const std::vector<std::string_view>& keys_of(const char* object) { return config_keys().at(object); }
 
 const std::vector<std::string_view> k_methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "ANY"};
 
@@ -260,7 +274,7 @@ class Loader {
       error(root.mark, "", "expected a mapping at the top level of a gateway config, got " + describe(root));
       return;
     }
-    check_keys(root, "", {"apigw", "name", "description", "openapi", "listen", "limits", "backends", "routes"});
+    check_keys(root, "", keys_of("root"));
     if (const Node* v = root.find("apigw")) {
       if (!v->is_int()) {
         error(v->mark, "apigw", "expected the config format version (an integer), got " + describe(*v));
@@ -318,7 +332,7 @@ class Loader {
 
   void read_limits(const Node& n) {
     if (!expect(n, Kind::Object, "limits")) return;
-    check_keys(n, "limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"});
+    check_keys(n, "limits", keys_of("limits"));
     if (const Node* v = n.find("max_body_size"))
       if (auto s = size_value(*v, "limits.max_body_size")) cfg_.limits.max_body_size = *s;
     auto dur = [&](const char* key, Duration& out) {
@@ -349,7 +363,7 @@ class Loader {
         continue;
       }
       if (!expect(b, Kind::Object, path)) continue;
-      check_keys(b, path, {"url", "timeout", "description"});
+      check_keys(b, path, keys_of("backend"));
       require(b, path, "url");
       if (const Node* v = b.find("url"))
         if (auto s = string_value(*v, join(path, "url"))) read_backend_url(*v, join(path, "url"), *s, backend);
@@ -416,7 +430,7 @@ class Loader {
   }
 
   bool read_route(const Node& r, const std::string& path, Route& route) {
-    check_keys(r, path, {"id", "method", "path", "description", "mock", "proxy"});
+    check_keys(r, path, keys_of("route"));
     require(r, path, "path");
     require(r, path, "method", "GET, POST, ... or ANY; or a list of them");
     size_t errors_before = error_count();
@@ -519,7 +533,7 @@ class Loader {
 
   std::optional<MockResponse> read_mock(const Node& n, const std::string& path) {
     if (!expect(n, Kind::Object, path)) return std::nullopt;
-    check_keys(n, path, {"status", "headers", "body", "delay"});
+    check_keys(n, path, keys_of("mock"));
     MockResponse mock;
     if (const Node* v = n.find("status")) {
       if (expect(*v, Kind::Int, join(path, "status"))) {
@@ -554,7 +568,7 @@ class Loader {
       backend_node = &n;
     } else {
       if (!expect(n, Kind::Object, path)) return std::nullopt;
-      check_keys(n, path, {"backend", "path", "timeout"});
+      check_keys(n, path, keys_of("proxy"));
       require(n, path, "backend");
       backend_node = n.find("backend");
       if (const Node* v = n.find("path")) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "emulator/model/config.hpp"
 
 using namespace apigw;
@@ -193,4 +195,28 @@ TEST_CASE("header values cannot smuggle CR/LF") {
   auto r = model::load_config_text("apigw: 1\nroutes:\n  - { method: GET, path: /, mock: { headers: { x: \"a\\r\\nb: c\" } } }\n",
                                    "g.yaml", env());
   CHECK(messages(r) == lines({"g.yaml:3:51: routes[0].mock.headers.x: a header value cannot contain CR, LF or NUL"}));
+}
+
+TEST_CASE("the published JSON Schema lists exactly the keys the loader accepts") {
+  auto schema = doc::load_file(std::string(APIGW_SOURCE_DIR) + "/schemas/gateway-config.schema.json");
+  REQUIRE(schema.ok());
+  auto j = schema.root.to_json();
+  for (const auto& [object, keys] : model::config_keys()) {
+    INFO("object: " << object);
+    const auto& def = object == "root" ? j : j["definitions"][object];
+    REQUIRE(def.contains("properties"));
+    std::vector<std::string> in_schema, in_loader(keys.begin(), keys.end());
+    for (const auto& [k, _] : def["properties"].items()) in_schema.push_back(k);
+    std::sort(in_schema.begin(), in_schema.end());
+    std::sort(in_loader.begin(), in_loader.end());
+    CHECK(in_schema == in_loader);
+    CHECK(def["additionalProperties"] == false);
+  }
+}
+
+TEST_CASE("the sample config loads cleanly") {
+  auto r = model::load_config_file(std::string(APIGW_SOURCE_DIR) + "/samples/gateway.yaml", env());
+  CHECK(messages(r) == "");
+  REQUIRE(r.config);
+  CHECK(r.config->routes.size() == 7);
 }
