@@ -1,0 +1,415 @@
+#include "cli/import/importer.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "emulator/doc/node.hpp"
+#include "emulator/model/config.hpp"
+#include "emulator/router/path_template.hpp"
+#include "emulator/util/text.hpp"
+
+namespace apigw::import {
+
+using diag::Severity;
+using doc::Node;
+using openapi::Located;
+using openapi::Version;
+
+namespace {
+
+const char* const k_methods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
+
+class Importer {
+ public:
+  Importer(const openapi::Spec& spec, const Options& options) : spec_(spec), opts_(options) {}
+
+  Result run() {
+    const Node& root = spec_.root();
+    result_.config["apigw"] = model::k_config_version;
+    std::string title;
+    if (const Node* info = root.find("info"))
+      if (const Node* t = info->find("title"); t && t->is_string()) title = t->as_string();
+    result_.config["name"] = slug(title.empty() ? "api" : title);
+    if (!title.empty()) {
+      std::string description = title;
+      if (const Node* v = root.find("info")->find("version"); v && v->is_string()) description += " " + v->as_string();
+      result_.config["description"] = description;
+    }
+    if (!opts_.spec_reference.empty()) result_.config["openapi"] = opts_.spec_reference;
+    if (opts_.mode == "proxy") default_backend();
+    result_.config["routes"] = nlohmann::ordered_json::array();
+    if (const Node* paths = root.find("paths")) read_paths(*paths);
+    note_unmapped(root);
+    if (!backends_.empty()) {
+      nlohmann::ordered_json b = nlohmann::ordered_json::object();
+      for (const auto& [name, url] : backends_) b[name] = {{"url", url}};
+      // Keep `backends` before `routes` for readers.
+      nlohmann::ordered_json ordered;
+      for (auto& [k, v] : result_.config.items()) {
+        if (k == "routes") ordered["backends"] = b;
+        ordered[k] = v;
+      }
+      result_.config = std::move(ordered);
+    }
+    return std::move(result_);
+  }
+
+ private:
+  const openapi::Spec& spec_;
+  const Options& opts_;
+  Result result_;
+  std::map<std::string, std::string> backends_;  // name -> URL, sorted: deterministic output
+  std::string default_backend_;
+  std::set<std::string> ids_;
+  std::map<std::pair<std::string, std::string>, std::string> shapes_;  // (method, shape) -> route id
+
+  void warn(const std::string& file, doc::Mark mark, std::string path, std::string message) {
+    result_.warnings.push_back({Severity::Warn, "import-unmapped", file, mark, std::move(path), std::move(message)});
+  }
+  void fail(const std::string& file, doc::Mark mark, std::string path, std::string message) {
+    result_.warnings.push_back({Severity::Error, "import", file, mark, std::move(path), std::move(message)});
+    result_.ok = false;
+  }
+
+  static std::string slug(const std::string& s) {
+    std::string out;
+    bool dash = false;
+    for (char c : s) {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        if (dash && !out.empty()) out += '-';
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        dash = false;
+      } else {
+        dash = true;
+      }
+    }
+    return out.empty() ? "api" : out;
+  }
+
+  // The URL of servers[0] with its variables at their defaults (3.x), or schemes/host/basePath (2.0).
+  std::string server_url(doc::Mark& mark) {
+    const Node& root = spec_.root();
+    if (spec_.version() == Version::Swagger2) {
+      const Node* host = root.find("host");
+      if (!host || !host->is_string()) return "";
+      mark = host->mark;
+      std::string scheme = "https";
+      if (const Node* schemes = root.find("schemes"); schemes && schemes->is_array() && !schemes->items().empty()) {
+        bool has_https = false;
+        for (const auto& s : schemes->items()) has_https = has_https || (s.is_string() && s.as_string() == "https");
+        if (!has_https && schemes->items()[0].is_string()) scheme = schemes->items()[0].as_string();
+      }
+      std::string base;
+      if (const Node* bp = root.find("basePath"); bp && bp->is_string()) base = bp->as_string();
+      return scheme + "://" + host->as_string() + base;
+    }
+    const Node* servers = root.find("servers");
+    if (!servers || !servers->is_array() || servers->items().empty()) return "";
+    const Node& s0 = servers->items()[0];
+    const Node* url = s0.find("url");
+    if (!url || !url->is_string()) return "";
+    mark = url->mark;
+    std::string text = url->as_string();
+    if (const Node* vars = s0.find("variables"); vars && vars->is_object()) {
+      for (const auto& m : vars->members()) {
+        const Node* def = m.value.find("default");
+        std::string value = def && def->is_string() ? def->as_string() : "";
+        std::string key = "{" + m.key + "}";
+        for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
+      }
+    }
+    return text;
+  }
+
+  void default_backend() {
+    std::string url = opts_.upstream;
+    doc::Mark mark{1, 1};
+    if (url.empty()) url = server_url(mark);
+    std::string err;
+    if (url.empty()) {
+      fail(spec_.path(), mark, "servers", "the spec names no server to proxy to; give one with --upstream URL");
+      return;
+    }
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!model::parse_url(url, &err)) {
+      fail(spec_.path(), mark, "servers[0].url",
+           "cannot proxy to '" + url + "': " + err + (opts_.upstream.empty() ? "; give an absolute URL with --upstream" : ""));
+      return;
+    }
+    default_backend_ = "upstream";
+    backends_[default_backend_] = url;
+  }
+
+  std::string unique_id(std::string id) {
+    std::string clean;
+    for (char c : id)
+      clean += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '-';
+    if (clean.empty()) clean = "route";
+    std::string candidate = clean;
+    for (int n = 2; !ids_.insert(candidate).second; ++n) candidate = clean + "-" + std::to_string(n);
+    return candidate;
+  }
+
+  void read_paths(const Node& paths) {
+    for (const auto& pm : paths.members()) {
+      if (pm.key.rfind("x-", 0) == 0) continue;
+      std::string ppath = "paths[" + nlohmann::json(pm.key).dump() + "]";
+      std::string err;
+      auto tmpl = router::parse_template(pm.key, &err);
+      if (!tmpl) {
+        warn(spec_.path(), pm.key_mark, ppath, "path '" + pm.key + "' is not a usable route template (" + err + "); skipped");
+        continue;
+      }
+      Located item = spec_.deref({&pm.value, spec_.root_located().file}, nullptr);  // broken refs: reported by check_references
+      if (!item || !item.node->is_object()) continue;
+      for (const auto& om : item.node->members()) {
+        std::string method = util::to_upper(om.key);
+        bool any = om.key == "x-amazon-apigateway-any-method";
+        if (!any && std::find(std::begin(k_methods), std::end(k_methods), om.key) == std::end(k_methods)) continue;
+        if (any) method = "ANY";
+        add_route(method, *tmpl, om, Located{&om.value, item.file}, ppath + "." + om.key);
+      }
+    }
+  }
+
+  void add_route(const std::string& method, const router::PathTemplate& tmpl, const doc::Member& om, Located op,
+                 const std::string& opath) {
+    if (!op.node->is_object()) return;
+    auto key = std::make_pair(method, tmpl.shape());
+    if (auto it = shapes_.find(key); it != shapes_.end()) {
+      warn(*op.file, om.key_mark, opath,
+           method + " " + tmpl.text + " matches the same requests as route '" + it->second + "'; skipped");
+      return;
+    }
+    std::string id;
+    if (const Node* oid = op.node->find("operationId"); oid && oid->is_string()) id = oid->as_string();
+    else id = util::to_lower(method) + tmpl.text;
+    id = unique_id(id);
+    shapes_.emplace(key, id);
+
+    nlohmann::ordered_json route;
+    route["id"] = id;
+    route["method"] = method;
+    route["path"] = tmpl.text;
+    if (const Node* s = op.node->find("summary"); s && s->is_string() && !s->as_string().empty())
+      route["description"] = s->as_string();
+
+    if (const Node* integ = op.node->find("x-amazon-apigateway-integration")) {
+      if (aws_integration(route, *integ, tmpl, op, opath)) {
+        result_.config["routes"].push_back(std::move(route));
+        return;
+      }
+    }
+    if (opts_.mode == "proxy" && !default_backend_.empty()) route["proxy"] = {{"backend", default_backend_}};
+    else route["mock"] = mock_for(op, opath);
+    result_.config["routes"].push_back(std::move(route));
+  }
+
+  // Maps x-amazon-apigateway-integration; returns false when the route should fall back to the default terminal.
+  bool aws_integration(nlohmann::ordered_json& route, const Node& integ, const router::PathTemplate& tmpl, Located op,
+                       const std::string& opath) {
+    std::string type;
+    if (const Node* t = integ.find("type"); t && t->is_string()) type = util::to_lower(t->as_string());
+    if (type == "http" || type == "http_proxy") {
+      const Node* uri = integ.find("uri");
+      std::string err;
+      std::optional<model::Url> url;
+      if (uri && uri->is_string()) url = model::parse_url(uri->as_string(), &err);
+      if (!url) {
+        warn(*op.file, integ.mark, opath + ".x-amazon-apigateway-integration",
+             "integration uri is not an absolute http(s) URL; route kept as a mock");
+        return false;
+      }
+      std::string origin = url->scheme + "://" + (url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host);
+      if (!((url->scheme == "http" && url->port == 80) || (url->scheme == "https" && url->port == 443)))
+        origin += ":" + std::to_string(url->port);
+      std::string name = slug(url->host);
+      backends_.emplace(name, origin);
+      nlohmann::ordered_json proxy = {{"backend", name}};
+      std::string err2;
+      std::string path = url->base_path.empty() ? "/" : url->base_path;
+      auto target = router::parse_template(path, &err2);
+      bool params_ok = target.has_value();
+      if (target) {
+        auto known = tmpl.param_names();
+        for (const auto& p : target->param_names())
+          params_ok = params_ok && std::find(known.begin(), known.end(), p) != known.end();
+      }
+      if (params_ok) proxy["path"] = path;
+      else
+        warn(*op.file, uri->mark, opath + ".x-amazon-apigateway-integration.uri",
+             "integration path '" + path + "' uses parameters the route does not have (requestParameters mapping is not imported); the request path is passed through");
+      if (const Node* ms = integ.find("timeoutInMillis"); ms && ms->is_int() && ms->as_int() > 0)
+        proxy["timeout"] = std::to_string(ms->as_int()) + "ms";
+      route["proxy"] = proxy;
+      return true;
+    }
+    if (type == "mock") {
+      nlohmann::ordered_json mock = {{"status", 200}};
+      if (const Node* resp = integ.find("responses"))
+        if (const Node* def = resp->find("default"))
+          if (const Node* code = def->find("statusCode")) {
+            std::string c = code->is_string() ? code->as_string() : code->to_json().dump();
+            if (c.size() == 3 && std::all_of(c.begin(), c.end(), ::isdigit)) mock["status"] = std::stoi(c);
+          }
+      route["mock"] = mock;
+      return true;
+    }
+    warn(*op.file, integ.mark, opath + ".x-amazon-apigateway-integration",
+         "integration type '" + type + "' (Lambda and AWS service integrations) is not supported yet; route mocked from the spec");
+    return false;
+  }
+
+  // The lowest 2xx response (or default), its media type and an example when the spec has one.
+  nlohmann::ordered_json mock_for(Located op, const std::string& opath) {
+    nlohmann::ordered_json mock = nlohmann::ordered_json::object();
+    const Node* responses = op.node->find("responses");
+    if (!responses || !responses->is_object()) {
+      mock["status"] = 200;
+      return mock;
+    }
+    const doc::Member* pick = nullptr;
+    int pick_code = 1000;
+    for (const auto& m : responses->members()) {
+      int code = 0;
+      if (m.key.size() == 3 && m.key[0] == '2') code = m.key[1] == 'X' || m.key[1] == 'x' ? 200 : std::atoi(m.key.c_str());
+      if (code >= 200 && code < 300 && code < pick_code) {
+        pick = &m;
+        pick_code = code;
+      }
+    }
+    if (!pick) {
+      pick = responses->find_member("default");
+      pick_code = 200;
+    }
+    mock["status"] = pick_code;
+    if (!pick) return mock;
+    Located resp = spec_.deref({&pick->value, op.file}, nullptr);
+    if (!resp || !resp.node->is_object() || pick_code == 204 || pick_code == 205) return mock;
+
+    std::string media;
+    std::optional<nlohmann::json> example;
+    if (spec_.version() == Version::Swagger2) {
+      media = swagger_produces(op);
+      if (const Node* ex = resp.node->find("examples"); ex && ex->is_object() && !ex->members().empty()) {
+        const doc::Member* chosen = ex->find_member(media);
+        if (!chosen) chosen = &ex->members()[0];
+        media = chosen->key;
+        example = chosen->value.to_json();
+      } else if (const Node* schema = resp.node->find("schema")) {
+        example = schema_example({schema, resp.file});
+      }
+    } else if (const Node* content = resp.node->find("content"); content && content->is_object() && !content->members().empty()) {
+      const doc::Member* chosen = content->find_member("application/json");
+      if (!chosen) chosen = &content->members()[0];
+      media = chosen->key;
+      const Node& mt = chosen->value;
+      if (const Node* ex = mt.find("example")) {
+        example = ex->to_json();
+      } else if (const Node* exs = mt.find("examples"); exs && exs->is_object() && !exs->members().empty()) {
+        Located first = spec_.deref({&exs->members()[0].value, resp.file}, nullptr);
+        if (first && first.node->find("value")) example = first.node->find("value")->to_json();
+      } else if (const Node* schema = mt.find("schema")) {
+        example = schema_example({schema, resp.file});
+      }
+    }
+    (void)opath;
+    if (!media.empty() && media.find('*') == std::string::npos) mock["headers"] = {{"content-type", media}};
+    if (example) mock["body"] = *example;
+    return mock;
+  }
+
+  std::string swagger_produces(Located op) {
+    for (const Node* n : {op.node->find("produces"), spec_.root().find("produces")})
+      if (n && n->is_array() && !n->items().empty() && n->items()[0].is_string()) {
+        for (const auto& p : n->items())
+          if (p.is_string() && p.as_string() == "application/json") return "application/json";
+        return n->items()[0].as_string();
+      }
+    return "application/json";
+  }
+
+  std::optional<nlohmann::json> schema_example(Located schema) {
+    Located s = spec_.deref(schema, nullptr);
+    if (!s || !s.node->is_object()) return std::nullopt;
+    if (const Node* ex = s.node->find("example")) return ex->to_json();
+    if (const Node* exs = s.node->find("examples"); exs && exs->is_array() && !exs->items().empty())
+      return exs->items()[0].to_json();
+    return std::nullopt;
+  }
+
+  void note_unmapped(const Node& root) {
+    const Node* schemes = spec_.version() == Version::Swagger2 ? root.find("securityDefinitions")
+                                                               : (root.find("components") ? root.find("components")->find("securitySchemes") : nullptr);
+    if (schemes && schemes->is_object() && !schemes->members().empty())
+      warn(spec_.path(), schemes->mark, spec_.version() == Version::Swagger2 ? "securityDefinitions" : "components.securitySchemes",
+           std::to_string(schemes->members().size()) +
+               " security scheme(s) not imported: the config format has no auth section yet (it arrives with gateway policies); routes are unprotected");
+    for (const char* ext : {"x-amazon-apigateway-api-key-source", "x-amazon-apigateway-request-validators",
+                            "x-google-management", "x-google-backend"})
+      if (const Node* n = root.find(ext)) warn(spec_.path(), n->mark, ext, std::string(ext) + " is not imported yet");
+    if (spec_.version() == Version::OpenApi31)
+      if (const Node* w = root.find("webhooks"); w && w->is_object() && !w->members().empty())
+        warn(spec_.path(), w->mark, "webhooks", "webhooks are outgoing calls, not routes; not imported");
+  }
+};
+
+// Would a plain YAML scalar with this text read back as the same string?
+bool plain_is_safe(const std::string& s) {
+  if (s.empty()) return false;
+  doc::Document d = doc::parse_yaml("k: " + s + "\n", "");
+  if (!d.ok() || !d.root.is_object()) return false;
+  const Node* v = d.root.find("k");
+  return v && v->is_string() && v->as_string() == s;
+}
+
+void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object:
+      out << YAML::BeginMap;
+      for (const auto& [k, v] : j.items()) {
+        out << YAML::Key;
+        if (plain_is_safe(k)) out << k;
+        else out << YAML::DoubleQuoted << k;
+        out << YAML::Value;
+        emit(out, v);
+      }
+      out << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const auto& v : j) emit(out, v);
+      out << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      if (plain_is_safe(s) && s.find('\n') == std::string::npos) out << s;
+      else out << YAML::DoubleQuoted << s;
+      break;
+    }
+    case nlohmann::json::value_t::boolean: out << (j.get<bool>() ? "true" : "false"); break;
+    case nlohmann::json::value_t::number_integer: out << j.get<int64_t>(); break;
+    case nlohmann::json::value_t::number_unsigned: out << j.get<uint64_t>(); break;
+    case nlohmann::json::value_t::number_float: out << j.dump(); break;
+    default: out << YAML::Null; break;
+  }
+}
+
+}  // namespace
+
+Result import_spec(const openapi::Spec& spec, const Options& options) { return Importer(spec, options).run(); }
+
+std::string to_yaml(const nlohmann::ordered_json& config, const std::string& header_comment) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  emit(out, config);
+  std::string text = header_comment;
+  text += out.c_str();
+  text += "\n";
+  return text;
+}
+
+}  // namespace apigw::import

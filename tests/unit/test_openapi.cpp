@@ -1,0 +1,173 @@
+#include <doctest/doctest.h>
+
+#include "cli/import/importer.hpp"
+#include "emulator/model/config.hpp"
+#include "emulator/openapi/spec.hpp"
+
+using namespace apigw;
+
+namespace {
+std::string fixture(const std::string& rel) { return std::string(APIGW_SOURCE_DIR) + "/tests/fixtures/openapi/" + rel; }
+std::string text(const diag::Diagnostics& ds) {
+  std::string out;
+  for (const auto& d : ds) out += d.format() + "\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("JSON pointer tokens: percent-escapes, then ~1 and ~0") {
+  CHECK(openapi::unescape_pointer_token("a~1b~0c") == "a/b~c");
+  CHECK(openapi::unescape_pointer_token("%7B~01") == "{~1");
+  CHECK(openapi::unescape_pointer_token("paths~1pets~1%7BpetId%7D") == "paths/pets/{petId}");
+}
+
+TEST_CASE("a multi-file spec with references in both directions and cycles across files") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("multi/openapi.yaml"), ds);
+  REQUIRE(spec);
+  CHECK(spec->version() == openapi::Version::OpenApi30);
+  spec->check_references(ds);
+  CHECK(text(ds) == "");
+  CHECK(spec->file_count() == 5);
+
+  // Pet -> Owner -> Pet, resolved lazily without expanding.
+  auto pet = spec->resolve("./schemas/pet.yaml#/Pet", spec->path(), {}, &ds);
+  REQUIRE(pet);
+  const doc::Node* owner_ref = pet.node->find("properties")->find("owner");
+  auto owner = spec->deref({owner_ref, pet.file}, &ds);
+  REQUIRE(owner);
+  const doc::Node* back = owner.node->find("properties")->find("pets")->find("items");
+  auto pet_again = spec->deref({back, owner.file}, &ds);
+  CHECK(pet_again.node == pet.node);
+
+  auto escaped = spec->resolve("#/components/schemas/Escaped", spec->path(), {}, &ds);
+  REQUIRE(escaped);
+  auto target = spec->deref(escaped, &ds);
+  REQUIRE(target);
+  CHECK(target.node->find("type")->as_string() == "string");
+  CHECK(ds.empty());
+}
+
+TEST_CASE("unresolved, missing-file and remote references are errors at the $ref") {
+  diag::Diagnostics ds;
+  std::string path = fixture("broken-ref.yaml");
+  auto spec = openapi::Spec::load(path, ds);
+  REQUIRE(spec);
+  spec->check_references(ds);
+  REQUIRE(ds.size() == 3);
+  std::string all = text(ds);
+  CHECK(all.find(path + ":11:31: $ref: '#/components/schemas/Missing' does not resolve: no 'components' in " + path +
+                 ":1:1") != std::string::npos);
+  CHECK(all.find(path + ":15:24: $ref: cannot load '") != std::string::npos);
+  CHECK(all.find("No such file or directory") != std::string::npos);
+  CHECK(all.find(path + ":19:24: $ref: remote reference 'https://example.com/r.yaml' is not fetched") != std::string::npos);
+}
+
+TEST_CASE("not OpenAPI, wrong versions and missing paths are precise errors") {
+  auto load_text = [](const std::string& name, const std::string& body) {
+    std::string p = "/tmp/apigw-unit-" + name;
+    FILE* f = std::fopen(p.c_str(), "w");
+    std::fputs(body.c_str(), f);
+    std::fclose(f);
+    diag::Diagnostics ds;
+    auto spec = openapi::Spec::load(p, ds);
+    CHECK_FALSE(spec);
+    std::string out = text(ds);
+    std::remove(p.c_str());
+    return out.substr(p.size());
+  };
+  CHECK(load_text("a.yaml", "hello: world\n") == ":1:1: not an OpenAPI document: no 'openapi' or 'swagger' version key\n");
+  CHECK(load_text("b.yaml", "openapi: 3.0.0\ninfo: {}\n") == ":1:1: missing required key 'paths'\n");
+  CHECK(load_text("c.yaml", "openapi: 4.0.0\npaths: {}\n") ==
+        ":1:10: openapi: unsupported OpenAPI version '4.0.0' (apigw reads 2.0, 3.0.x and 3.1.x)\n");
+  CHECK(load_text("d.yaml", "swagger: '1.2'\n") == ":1:10: swagger: unsupported Swagger version '1.2' (apigw reads 2.0)\n");
+  CHECK(load_text("e.json", "{\"openapi\": 3.0}") ==
+        ":1:13: openapi: expected the version as a string such as \"3.0.3\", got 3.0\n");
+  CHECK(load_text("f.yaml", "openapi: 3.0.0\npaths: [1]\n") == ":2:8: paths: expected a mapping, got array\n");
+}
+
+TEST_CASE("import: one route per operation, ids from operationId, mocks from examples; the result loads") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("multi/openapi.yaml"), ds);
+  REQUIRE(spec);
+  import::Options options;
+  options.spec_reference = "openapi.yaml";
+  auto r = import::import_spec(*spec, options);
+  CHECK(r.ok);
+  const auto& routes = r.config["routes"];
+  REQUIRE(routes.size() == 3);
+  CHECK(routes[0]["id"] == "listPets");
+  CHECK(routes[0]["method"] == "GET");
+  CHECK(routes[0]["path"] == "/pets");
+  CHECK(routes[0]["description"] == "List pets");
+  CHECK(routes[0]["mock"]["body"] == nlohmann::json::parse(R"([{"id":1,"name":"Rex"},{"id":2,"name":"Tom"}])"));
+  CHECK(routes[1]["id"] == "createPet");
+  CHECK(routes[1]["mock"]["status"] == 201);
+  CHECK(routes[1]["mock"]["body"] == nlohmann::json::parse(R"({"id":1,"name":"Example"})"));  // the schema's example
+  CHECK(routes[2]["mock"]["body"]["name"] == "Rex");
+
+  std::string yaml = import::to_yaml(r.config, "# header\n");
+  auto loaded = model::load_config_text(yaml, fixture("multi/gateway.yaml"));
+  CHECK(text(loaded.diagnostics) == "");
+  REQUIRE(loaded.config);
+  CHECK(loaded.config->routes.size() == 3);
+  // Deterministic: the same spec gives the same bytes.
+  CHECK(import::to_yaml(import::import_spec(*spec, options).config, "# header\n") == yaml);
+}
+
+TEST_CASE("import --mode proxy uses servers[0] with variables at their defaults") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("multi/openapi.yaml"), ds);
+  REQUIRE(spec);
+  import::Options options;
+  options.mode = "proxy";
+  auto r = import::import_spec(*spec, options);
+  REQUIRE(r.ok);
+  CHECK(r.config["backends"]["upstream"]["url"] == "http://127.0.0.1:9000/v1");
+  CHECK(r.config["routes"][0]["proxy"]["backend"] == "upstream");
+  options.upstream = "https://staging.example.com";
+  CHECK(import::import_spec(*spec, options).config["backends"]["upstream"]["url"] == "https://staging.example.com");
+}
+
+TEST_CASE("import: Swagger 2.0 examples, AWS any-method and http_proxy integrations, unmapped security is listed") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("swagger2.yaml"), ds);
+  REQUIRE(spec);
+  CHECK(spec->version() == openapi::Version::Swagger2);
+  import::Options options;
+  auto r = import::import_spec(*spec, options);
+  REQUIRE(r.ok);
+  const auto& routes = r.config["routes"];
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0]["mock"]["body"][0]["name"] == "Rex");
+  CHECK(routes[0]["mock"]["headers"]["content-type"] == "application/json");
+  CHECK(routes[1]["method"] == "ANY");
+  CHECK(routes[1]["proxy"]["backend"] == "backend-example-com");
+  CHECK(routes[1]["proxy"]["path"] == "/pets/{id}");
+  CHECK(r.config["backends"]["backend-example-com"]["url"] == "https://backend.example.com");
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].path == "securityDefinitions");
+  CHECK(r.warnings[0].mark.line == 8);
+  auto loaded = model::load_config_text(import::to_yaml(r.config, ""), "/tmp/g.yaml");
+  CHECK(text(loaded.diagnostics) == "");
+}
+
+TEST_CASE("import: OpenAPI 3.1 examples arrays and webhooks") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("openapi31.yaml"), ds);
+  REQUIRE(spec);
+  CHECK(spec->version() == openapi::Version::OpenApi31);
+  auto r = import::import_spec(*spec, {});
+  REQUIRE(r.config["routes"].size() == 1);
+  CHECK(r.config["routes"][0]["mock"]["body"]["kind"] == "thing");
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].path == "webhooks");
+}
+
+TEST_CASE("YAML output quotes strings that would read back as other types") {
+  nlohmann::ordered_json j = {{"a", "true"}, {"b", "123"}, {"c", ""}, {"d", "/pets/{id}"}, {"e", "x: y"}, {"f", "null"}};
+  std::string yaml = import::to_yaml(j, "");
+  doc::Document d = doc::parse_yaml(yaml, "t");
+  REQUIRE(d.ok());
+  for (const auto& [k, v] : j.items()) CHECK(d.root.find(k)->as_string() == v.get<std::string>());
+}
