@@ -359,11 +359,12 @@ class Importer {
 
 // Would a plain YAML scalar with this text read back as the same string?
 bool plain_is_safe(const std::string& s) {
-  if (s.empty()) return false;
-  doc::Document d = doc::parse_yaml("k: " + s + "\n", "");
-  if (!d.ok() || !d.root.is_object()) return false;
-  const Node* v = d.root.find("k");
-  return v && v->is_string() && v->as_string() == s;
+  if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
+  if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string_view::npos) return false;
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.back() == ':') return false;
+  return doc::plain_scalar_kind(s) == doc::Kind::String;
 }
 
 void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {

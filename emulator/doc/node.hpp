@@ -107,6 +107,9 @@ Document load_file(const std::string& path, const ParseLimits& limits = {});
 Document parse_json(std::string_view text, std::string path, const ParseLimits& limits = {});
 Document parse_yaml(const std::string& text, std::string path, const ParseLimits& limits = {});
 
+// What YAML 1.2's core schema makes of an unquoted scalar with this text.
+Kind plain_scalar_kind(const std::string& text);
+
 // "file:line:col" (or "file" when the mark is unknown).
 std::string where(const std::string& path, Mark mark);
 

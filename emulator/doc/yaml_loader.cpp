@@ -88,6 +88,20 @@ bool parse_float(const std::string& s, double& out) {
   return ec == std::errc() || ec == std::errc::result_out_of_range;
 }
 
+}  // namespace
+
+Kind plain_scalar_kind(const std::string& s) {
+  if (is_null_word(s)) return Kind::Null;
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") return Kind::Bool;
+  int64_t i = 0;
+  if (parse_int(s, i)) return Kind::Int;
+  double d = 0;
+  if (parse_float(s, d)) return Kind::Float;
+  return Kind::String;
+}
+
+namespace {
+
 class Converter {
  public:
   Converter(Document& doc, const ParseLimits& limits) : doc_(doc), limits_(limits) {}

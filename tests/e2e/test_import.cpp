@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "e2e/process.hpp"
@@ -26,8 +27,14 @@ TEST_CASE("import writes a config that lints clean and serves") {
   e2e::Process server({"serve", out, "--port", "0", "--access-log", "off"});
   int port = server.wait_for_port();
   REQUIRE(port > 0);
-  auto ok = run({"--version"});  // keep the binary warm; the real check is below
-  CHECK(ok.exit_code == 0);
+  httplib::Client client("127.0.0.1", port);
+  auto pets = client.Get("/pets");
+  REQUIRE(pets);
+  CHECK(pets->status == 200);
+  CHECK(nlohmann::json::parse(pets->body) == nlohmann::json::parse(R"([{"id":1,"name":"Rex"},{"id":2,"name":"Tom"}])"));
+  auto created = client.Post("/pets", "{}", "application/json");
+  REQUIRE(created);
+  CHECK(created->status == 201);
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
   fs::remove(out);
