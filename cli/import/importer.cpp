@@ -4,7 +4,6 @@
 #include <map>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
 
 #include "emulator/doc/node.hpp"
 #include "emulator/model/config.hpp"
@@ -291,14 +290,14 @@ class Importer {
     if (!resp || !resp.node->is_object() || pick_code == 204 || pick_code == 205) return mock;
 
     std::string media;
-    std::optional<nlohmann::json> example;
+    std::optional<nlohmann::ordered_json> example;
     if (spec_.version() == Version::Swagger2) {
       media = swagger_produces(op);
       if (const Node* ex = resp.node->find("examples"); ex && ex->is_object() && !ex->members().empty()) {
         const doc::Member* chosen = ex->find_member(media);
         if (!chosen) chosen = &ex->members()[0];
         media = chosen->key;
-        example = chosen->value.to_json();
+        example = chosen->value.to_ordered_json();
       } else if (const Node* schema = resp.node->find("schema")) {
         example = schema_example({schema, resp.file});
       }
@@ -308,10 +307,10 @@ class Importer {
       media = chosen->key;
       const Node& mt = chosen->value;
       if (const Node* ex = mt.find("example")) {
-        example = ex->to_json();
+        example = ex->to_ordered_json();
       } else if (const Node* exs = mt.find("examples"); exs && exs->is_object() && !exs->members().empty()) {
         Located first = spec_.deref({&exs->members()[0].value, resp.file}, nullptr);
-        if (first && first.node->find("value")) example = first.node->find("value")->to_json();
+        if (first && first.node->find("value")) example = first.node->find("value")->to_ordered_json();
       } else if (const Node* schema = mt.find("schema")) {
         example = schema_example({schema, resp.file});
       }
@@ -332,12 +331,12 @@ class Importer {
     return "application/json";
   }
 
-  std::optional<nlohmann::json> schema_example(Located schema) {
+  std::optional<nlohmann::ordered_json> schema_example(Located schema) {
     Located s = spec_.deref(schema, nullptr);
     if (!s || !s.node->is_object()) return std::nullopt;
-    if (const Node* ex = s.node->find("example")) return ex->to_json();
+    if (const Node* ex = s.node->find("example")) return ex->to_ordered_json();
     if (const Node* exs = s.node->find("examples"); exs && exs->is_array() && !exs->items().empty())
-      return exs->items()[0].to_json();
+      return exs->items()[0].to_ordered_json();
     return std::nullopt;
   }
 
@@ -367,35 +366,54 @@ bool plain_is_safe(const std::string& s) {
   return doc::plain_scalar_kind(s) == doc::Kind::String;
 }
 
-void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::object:
-      out << YAML::BeginMap;
-      for (const auto& [k, v] : j.items()) {
-        out << YAML::Key;
-        if (plain_is_safe(k)) out << k;
-        else out << YAML::DoubleQuoted << k;
-        out << YAML::Value;
-        emit(out, v);
+std::string yaml_string(const std::string& s) {
+  if (plain_is_safe(s)) return s;
+  // JSON string syntax is valid YAML double-quoted syntax.
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool is_scalar(const nlohmann::ordered_json& j) { return !j.is_object() && !j.is_array(); }
+
+std::string scalar_text(const nlohmann::ordered_json& j) {
+  if (j.is_string()) return yaml_string(j.get_ref<const std::string&>());
+  if (j.is_null()) return "null";
+  return j.dump();  // numbers and booleans read the same in YAML
+}
+
+// Block-style YAML: mappings and sequences indented by two, empty containers as {} and [].
+void emit(std::string& out, const nlohmann::ordered_json& j, int indent) {
+  std::string pad(static_cast<size_t>(indent), ' ');
+  if (j.is_object()) {
+    bool first = true;
+    for (const auto& [k, v] : j.items()) {
+      if (!first) out += pad;
+      first = false;
+      out += yaml_string(k);
+      out += ':';
+      if (is_scalar(v)) {
+        out += ' ' + scalar_text(v) + '\n';
+      } else if (v.empty()) {
+        out += v.is_object() ? " {}\n" : " []\n";
+      } else if (v.is_object()) {
+        out += '\n' + pad + "  ";
+        emit(out, v, indent + 2);
+      } else {
+        out += '\n' + pad;
+        emit(out, v, indent);
       }
-      out << YAML::EndMap;
-      break;
-    case nlohmann::json::value_t::array:
-      out << YAML::BeginSeq;
-      for (const auto& v : j) emit(out, v);
-      out << YAML::EndSeq;
-      break;
-    case nlohmann::json::value_t::string: {
-      const auto& s = j.get_ref<const std::string&>();
-      if (plain_is_safe(s) && s.find('\n') == std::string::npos) out << s;
-      else out << YAML::DoubleQuoted << s;
-      break;
     }
-    case nlohmann::json::value_t::boolean: out << (j.get<bool>() ? "true" : "false"); break;
-    case nlohmann::json::value_t::number_integer: out << j.get<int64_t>(); break;
-    case nlohmann::json::value_t::number_unsigned: out << j.get<uint64_t>(); break;
-    case nlohmann::json::value_t::number_float: out << j.dump(); break;
-    default: out << YAML::Null; break;
+  } else if (j.is_array()) {
+    bool first = true;
+    for (const auto& v : j) {
+      if (!first) out += pad;
+      first = false;
+      out += "- ";
+      if (is_scalar(v)) out += scalar_text(v) + '\n';
+      else if (v.empty()) out += v.is_object() ? "{}\n" : "[]\n";
+      else emit(out, v, indent + 2);
+    }
+  } else {
+    out += scalar_text(j) + '\n';
   }
 }
 
@@ -404,12 +422,9 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& j) {
 Result import_spec(const openapi::Spec& spec, const Options& options) { return Importer(spec, options).run(); }
 
 std::string to_yaml(const nlohmann::ordered_json& config, const std::string& header_comment) {
-  YAML::Emitter out;
-  out.SetIndent(2);
-  emit(out, config);
   std::string text = header_comment;
-  text += out.c_str();
-  text += "\n";
+  if (config.empty()) text += config.is_object() ? "{}\n" : "[]\n";
+  else emit(text, config, 0);
   return text;
 }
 

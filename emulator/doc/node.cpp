@@ -55,6 +55,27 @@ nlohmann::json Node::to_json() const {
   return nullptr;
 }
 
+nlohmann::ordered_json Node::to_ordered_json() const {
+  switch (kind) {
+    case Kind::Null: return nullptr;
+    case Kind::Bool: return b_;
+    case Kind::Int: return i_;
+    case Kind::Float: return d_;
+    case Kind::String: return s_;
+    case Kind::Array: {
+      auto out = nlohmann::ordered_json::array();
+      for (const auto& item : items_) out.push_back(item.to_ordered_json());
+      return out;
+    }
+    case Kind::Object: {
+      auto out = nlohmann::ordered_json::object();
+      for (const auto& m : members_) out.emplace(m.key, m.value.to_ordered_json());
+      return out;
+    }
+  }
+  return nullptr;
+}
+
 bool Document::ok() const {
   for (const auto& issue : issues)
     if (issue.fatal) return false;

@@ -63,6 +63,8 @@ class Node {
 
   // Converts to nlohmann::json (positions are dropped).
   nlohmann::json to_json() const;
+  // Same, keeping the document's key order.
+  nlohmann::ordered_json to_ordered_json() const;
 
  private:
   bool b_ = false;

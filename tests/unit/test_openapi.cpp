@@ -171,3 +171,12 @@ TEST_CASE("YAML output quotes strings that would read back as other types") {
   REQUIRE(d.ok());
   for (const auto& [k, v] : j.items()) CHECK(d.root.find(k)->as_string() == v.get<std::string>());
 }
+
+TEST_CASE("YAML output round-trips nested structures exactly") {
+  auto j = nlohmann::ordered_json::parse(R"({"a": {"b": [1, 2.5, {"c": [], "d": {}}, [true, null, "x"]], "e": "multi\nline"},
+    "list": [{"k": "v", "n": {"m": ["- dash", "# hash", "a: b"]}}], "empty": "", "unicode": "Jürgen ✓"})");
+  std::string yaml = import::to_yaml(j, "# c\n");
+  doc::Document d = doc::parse_yaml(yaml, "t");
+  REQUIRE_MESSAGE(d.ok(), yaml);
+  CHECK(nlohmann::json(d.root.to_json()) == nlohmann::json(j));
+}
