@@ -26,6 +26,7 @@ const std::vector<Command>& commands();
 
 Command lint_command();
 Command serve_command();
+Command cost_command();
 Command import_command();
 
 // Colour on a terminal only, never with NO_COLOR set.
