@@ -7,6 +7,7 @@
 
 #include "emulator/doc/node.hpp"
 #include "emulator/model/config.hpp"
+#include "emulator/openapi/model.hpp"
 #include "emulator/router/path_template.hpp"
 #include "emulator/util/text.hpp"
 
@@ -19,29 +20,21 @@ using openapi::Version;
 
 namespace {
 
-const char* const k_methods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
-
 class Importer {
  public:
   Importer(const openapi::Spec& spec, const Options& options) : spec_(spec), opts_(options) {}
 
   Result run() {
-    const Node& root = spec_.root();
+    model_ = openapi::normalize(spec_);
     result_.config["apigw"] = model::k_config_version;
-    std::string title;
-    if (const Node* info = root.find("info"))
-      if (const Node* t = info->find("title"); t && t->is_string()) title = t->as_string();
-    result_.config["name"] = slug(title.empty() ? "api" : title);
-    if (!title.empty()) {
-      std::string description = title;
-      if (const Node* v = root.find("info")->find("version"); v && v->is_string()) description += " " + v->as_string();
-      result_.config["description"] = description;
-    }
+    result_.config["name"] = slug(model_.title.empty() ? "api" : model_.title);
+    if (!model_.title.empty())
+      result_.config["description"] = model_.title + (model_.api_version.empty() ? "" : " " + model_.api_version);
     if (!opts_.spec_reference.empty()) result_.config["openapi"] = opts_.spec_reference;
     if (opts_.mode == "proxy") default_backend();
     result_.config["routes"] = nlohmann::ordered_json::array();
-    if (const Node* paths = root.find("paths")) read_paths(*paths);
-    note_unmapped(root);
+    for (const auto& op : model_.operations) add_route(op);
+    note_unmapped(spec_.root());
     if (!backends_.empty()) {
       nlohmann::ordered_json b = nlohmann::ordered_json::object();
       for (const auto& [name, url] : backends_) b[name] = {{"url", url}};
@@ -59,10 +52,12 @@ class Importer {
  private:
   const openapi::Spec& spec_;
   const Options& opts_;
+  openapi::Model model_;
   Result result_;
   std::map<std::string, std::string> backends_;  // name -> URL, sorted: deterministic output
   std::string default_backend_;
   std::set<std::string> ids_;
+  std::set<std::string> reported_paths_;
   std::map<std::pair<std::string, std::string>, std::string> shapes_;  // (method, shape) -> route id
 
   void warn(const std::string& file, doc::Mark mark, std::string path, std::string message) {
@@ -88,39 +83,14 @@ class Importer {
     return out.empty() ? "api" : out;
   }
 
-  // The URL of servers[0] with its variables at their defaults (3.x), or schemes/host/basePath (2.0).
+  // The first https server (else the first), variables at their defaults; 2.0's schemes/host/basePath included.
   std::string server_url(doc::Mark& mark) {
-    const Node& root = spec_.root();
-    if (spec_.version() == Version::Swagger2) {
-      const Node* host = root.find("host");
-      if (!host || !host->is_string()) return "";
-      mark = host->mark;
-      std::string scheme = "https";
-      if (const Node* schemes = root.find("schemes"); schemes && schemes->is_array() && !schemes->items().empty()) {
-        bool has_https = false;
-        for (const auto& s : schemes->items()) has_https = has_https || (s.is_string() && s.as_string() == "https");
-        if (!has_https && schemes->items()[0].is_string()) scheme = schemes->items()[0].as_string();
-      }
-      std::string base;
-      if (const Node* bp = root.find("basePath"); bp && bp->is_string()) base = bp->as_string();
-      return scheme + "://" + host->as_string() + base;
-    }
-    const Node* servers = root.find("servers");
-    if (!servers || !servers->is_array() || servers->items().empty()) return "";
-    const Node& s0 = servers->items()[0];
-    const Node* url = s0.find("url");
-    if (!url || !url->is_string()) return "";
-    mark = url->mark;
-    std::string text = url->as_string();
-    if (const Node* vars = s0.find("variables"); vars && vars->is_object()) {
-      for (const auto& m : vars->members()) {
-        const Node* def = m.value.find("default");
-        std::string value = def && def->is_string() ? def->as_string() : "";
-        std::string key = "{" + m.key + "}";
-        for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
-      }
-    }
-    return text;
+    const openapi::Server* pick = nullptr;
+    for (const auto& srv : model_.servers)
+      if (!pick || (srv.url.rfind("https://", 0) == 0 && pick->url.rfind("https://", 0) != 0)) pick = &srv;
+    if (!pick) return "";
+    mark = pick->mark;
+    return pick->url;
   }
 
   void default_backend() {
@@ -152,58 +122,36 @@ class Importer {
     return candidate;
   }
 
-  void read_paths(const Node& paths) {
-    for (const auto& pm : paths.members()) {
-      if (pm.key.rfind("x-", 0) == 0) continue;
-      std::string ppath = "paths[" + nlohmann::json(pm.key).dump() + "]";
-      std::string err;
-      auto tmpl = router::parse_template(pm.key, &err);
-      if (!tmpl) {
-        warn(spec_.path(), pm.key_mark, ppath, "path '" + pm.key + "' is not a usable route template (" + err + "); skipped");
-        continue;
-      }
-      Located item = spec_.deref({&pm.value, spec_.root_located().file}, nullptr);  // broken refs: reported by check_references
-      if (!item || !item.node->is_object()) continue;
-      for (const auto& om : item.node->members()) {
-        std::string method = util::to_upper(om.key);
-        bool any = om.key == "x-amazon-apigateway-any-method";
-        if (!any && std::find(std::begin(k_methods), std::end(k_methods), om.key) == std::end(k_methods)) continue;
-        if (any) method = "ANY";
-        add_route(method, *tmpl, om, Located{&om.value, item.file}, ppath + "." + om.key);
-      }
-    }
-  }
-
-  void add_route(const std::string& method, const router::PathTemplate& tmpl, const doc::Member& om, Located op,
-                 const std::string& opath) {
-    if (!op.node->is_object()) return;
-    auto key = std::make_pair(method, tmpl.shape());
-    if (auto it = shapes_.find(key); it != shapes_.end()) {
-      warn(*op.file, om.key_mark, opath,
-           method + " " + tmpl.text + " matches the same requests as route '" + it->second + "'; skipped");
+  void add_route(const openapi::Operation& op) {
+    std::string err;
+    auto tmpl = router::parse_template(op.path, &err);
+    if (!tmpl) {
+      if (!reported_paths_.insert(op.path).second) return;
+      warn(spec_.path(), op.mark, op.key_path, "path '" + op.path + "' is not a usable route template (" + err + "); skipped");
       return;
     }
-    std::string id;
-    if (const Node* oid = op.node->find("operationId"); oid && oid->is_string()) id = oid->as_string();
-    else id = util::to_lower(method) + tmpl.text;
-    id = unique_id(id);
+    std::string method = op.method == "x-amazon-apigateway-any-method" ? "ANY" : util::to_upper(op.method);
+    auto key = std::make_pair(method, tmpl->shape());
+    if (auto it = shapes_.find(key); it != shapes_.end()) {
+      warn(*op.node.file, op.mark, op.key_path,
+           method + " " + tmpl->text + " matches the same requests as route '" + it->second + "'; skipped");
+      return;
+    }
+    std::string id = unique_id(op.operation_id.empty() ? util::to_lower(method) + tmpl->text : op.operation_id);
     shapes_.emplace(key, id);
 
     nlohmann::ordered_json route;
     route["id"] = id;
     route["method"] = method;
-    route["path"] = tmpl.text;
-    if (const Node* s = op.node->find("summary"); s && s->is_string() && !s->as_string().empty())
-      route["description"] = s->as_string();
-
-    if (const Node* integ = op.node->find("x-amazon-apigateway-integration")) {
-      if (aws_integration(route, *integ, tmpl, op, opath)) {
+    route["path"] = tmpl->text;
+    if (!op.summary.empty()) route["description"] = op.summary;
+    if (const Node* integ = op.node.node->find("x-amazon-apigateway-integration"))
+      if (aws_integration(route, *integ, *tmpl, op.node, op.key_path)) {
         result_.config["routes"].push_back(std::move(route));
         return;
       }
-    }
     if (opts_.mode == "proxy" && !default_backend_.empty()) route["proxy"] = {{"backend", default_backend_}};
-    else route["mock"] = mock_for(op, opath);
+    else route["mock"] = mock_for(op);
     result_.config["routes"].push_back(std::move(route));
   }
 
@@ -262,73 +210,36 @@ class Importer {
     return false;
   }
 
-  // The lowest 2xx response (or default), its media type and an example when the spec has one.
-  nlohmann::ordered_json mock_for(Located op, const std::string& opath) {
+  // The lowest 2xx response (or default), its media type (JSON preferred) and an example when the spec has one.
+  nlohmann::ordered_json mock_for(const openapi::Operation& op) {
     nlohmann::ordered_json mock = nlohmann::ordered_json::object();
-    const Node* responses = op.node->find("responses");
-    if (!responses || !responses->is_object()) {
-      mock["status"] = 200;
-      return mock;
-    }
-    const doc::Member* pick = nullptr;
+    const openapi::Response* pick = nullptr;
     int pick_code = 1000;
-    for (const auto& m : responses->members()) {
+    for (const auto& r : op.responses) {
       int code = 0;
-      if (m.key.size() == 3 && m.key[0] == '2') code = m.key[1] == 'X' || m.key[1] == 'x' ? 200 : std::atoi(m.key.c_str());
+      if (r.code.size() == 3 && r.code[0] == '2')
+        code = (r.code[1] == 'X' || r.code[1] == 'x') ? 200 : std::atoi(r.code.c_str());
       if (code >= 200 && code < 300 && code < pick_code) {
-        pick = &m;
+        pick = &r;
         pick_code = code;
       }
     }
     if (!pick) {
-      pick = responses->find_member("default");
+      for (const auto& r : op.responses)
+        if (r.code == "default") pick = &r;
       pick_code = 200;
     }
     mock["status"] = pick_code;
-    if (!pick) return mock;
-    Located resp = spec_.deref({&pick->value, op.file}, nullptr);
-    if (!resp || !resp.node->is_object() || pick_code == 204 || pick_code == 205) return mock;
-
-    std::string media;
+    if (!pick || pick->content.empty() || pick_code == 204 || pick_code == 205) return mock;
+    const openapi::MediaType* media = &pick->content[0];
+    for (const auto& m : pick->content)
+      if (m.name == "application/json") media = &m;
     std::optional<nlohmann::ordered_json> example;
-    if (spec_.version() == Version::Swagger2) {
-      media = swagger_produces(op);
-      if (const Node* ex = resp.node->find("examples"); ex && ex->is_object() && !ex->members().empty()) {
-        const doc::Member* chosen = ex->find_member(media);
-        if (!chosen) chosen = &ex->members()[0];
-        media = chosen->key;
-        example = chosen->value.to_ordered_json();
-      } else if (const Node* schema = resp.node->find("schema")) {
-        example = schema_example({schema, resp.file});
-      }
-    } else if (const Node* content = resp.node->find("content"); content && content->is_object() && !content->members().empty()) {
-      const doc::Member* chosen = content->find_member("application/json");
-      if (!chosen) chosen = &content->members()[0];
-      media = chosen->key;
-      const Node& mt = chosen->value;
-      if (const Node* ex = mt.find("example")) {
-        example = ex->to_ordered_json();
-      } else if (const Node* exs = mt.find("examples"); exs && exs->is_object() && !exs->members().empty()) {
-        Located first = spec_.deref({&exs->members()[0].value, resp.file}, nullptr);
-        if (first && first.node->find("value")) example = first.node->find("value")->to_ordered_json();
-      } else if (const Node* schema = mt.find("schema")) {
-        example = schema_example({schema, resp.file});
-      }
-    }
-    (void)opath;
-    if (!media.empty() && media.find('*') == std::string::npos) mock["headers"] = {{"content-type", media}};
+    if (!media->examples.empty()) example = media->examples[0].value.node->to_ordered_json();
+    else if (media->schema) example = schema_example(media->schema);
+    if (media->name.find('*') == std::string::npos) mock["headers"] = {{"content-type", media->name}};
     if (example) mock["body"] = *example;
     return mock;
-  }
-
-  std::string swagger_produces(Located op) {
-    for (const Node* n : {op.node->find("produces"), spec_.root().find("produces")})
-      if (n && n->is_array() && !n->items().empty() && n->items()[0].is_string()) {
-        for (const auto& p : n->items())
-          if (p.is_string() && p.as_string() == "application/json") return "application/json";
-        return n->items()[0].as_string();
-      }
-    return "application/json";
   }
 
   std::optional<nlohmann::ordered_json> schema_example(Located schema) {

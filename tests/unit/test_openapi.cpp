@@ -2,6 +2,7 @@
 
 #include "cli/import/importer.hpp"
 #include "emulator/model/config.hpp"
+#include "emulator/openapi/model.hpp"
 #include "emulator/openapi/spec.hpp"
 
 using namespace apigw;
@@ -179,4 +180,100 @@ TEST_CASE("YAML output round-trips nested structures exactly") {
   doc::Document d = doc::parse_yaml(yaml, "t");
   REQUIRE_MESSAGE(d.ok(), yaml);
   CHECK(nlohmann::json(d.root.to_json()) == nlohmann::json(j));
+}
+
+TEST_CASE("server variables whose default names the variable itself do not loop (vtex.local regression)") {
+  std::string p = "/tmp/apigw-unit-vtex.json";
+  FILE* f = std::fopen(p.c_str(), "w");
+  std::fputs(R"({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
+    "servers": [{"url": "https://{accountName}.{environment}.com.br",
+                 "variables": {"accountName": {"default": "{accountName}"}, "environment": {"default": "x"}}}]})", f);
+  std::fclose(f);
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(p, ds);
+  REQUIRE(spec);
+  auto m = openapi::normalize(*spec);
+  REQUIRE(m.servers.size() == 1);
+  CHECK(m.servers[0].url == "https://{accountName}.x.com.br");
+  std::remove(p.c_str());
+}
+
+TEST_CASE("Swagger 2.0 is normalised into the 3.x shape") {
+  std::string p = "/tmp/apigw-unit-sw2.yaml";
+  FILE* f = std::fopen(p.c_str(), "w");
+  std::fputs(R"(swagger: "2.0"
+info: { title: t, version: "1" }
+host: api.example.com
+basePath: /v1
+schemes: [http, https]
+consumes: [application/json]
+produces: [application/json, application/xml]
+securityDefinitions:
+  basic: { type: basic }
+  oauth: { type: oauth2, flow: implicit, authorizationUrl: "https://a", scopes: { read: r, write: w } }
+security: [{ basic: [] }]
+paths:
+  /pets/{id}:
+    parameters:
+      - { name: id, in: path, type: integer, format: int64 }
+    put:
+      parameters:
+        - { name: body, in: body, required: true, schema: { $ref: "#/definitions/Pet" } }
+        - { name: tags, in: query, type: array, items: { type: string }, collectionFormat: multi }
+      responses:
+        "200": { description: ok, schema: { $ref: "#/definitions/Pet" }, examples: { application/json: { id: 1 } } }
+      security: [{ oauth: [write] }]
+  /upload:
+    post:
+      consumes: [multipart/form-data]
+      parameters:
+        - { name: file, in: formData, type: file, required: true }
+        - { name: note, in: formData, type: string }
+      responses: { "204": { description: done } }
+definitions:
+  Pet: { type: object, properties: { id: { type: integer } } }
+)", f);
+  std::fclose(f);
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(p, ds);
+  REQUIRE(spec);
+  auto m = openapi::normalize(*spec);
+  CHECK(m.version == openapi::Version::Swagger2);
+  REQUIRE(m.servers.size() == 2);
+  CHECK(m.servers[0].url == "http://api.example.com/v1");
+  CHECK(m.servers[1].url == "https://api.example.com/v1");
+  REQUIRE(m.security_schemes.size() == 2);
+  CHECK(m.security_schemes[0].type == "http");
+  CHECK(m.security_schemes[0].scheme == "basic");
+  CHECK(m.security_schemes[1].scopes == std::vector<std::string>{"read", "write"});
+  REQUIRE(m.security.size() == 1);
+  CHECK(m.security[0][0].first == "basic");
+
+  REQUIRE(m.operations.size() == 2);
+  const auto& put = m.operations[0];
+  CHECK(put.method == "put");
+  REQUIRE(put.parameters.size() == 2);  // path-level id + query tags; the body is not a parameter any more
+  CHECK(put.parameters[0].name == "id");
+  CHECK(put.parameters[0].required);
+  CHECK(put.parameters[0].schema.node->find("type")->as_string() == "integer");
+  CHECK(put.parameters[1].style == "form");
+  CHECK(put.parameters[1].explode);
+  REQUIRE(put.request_body);
+  CHECK(put.request_body->required);
+  REQUIRE(put.request_body->content.size() == 1);
+  CHECK(put.request_body->content[0].name == "application/json");
+  CHECK(put.request_body->content[0].schema.node->find("$ref")->as_string() == "#/definitions/Pet");
+  REQUIRE(put.responses.size() == 1);
+  REQUIRE(put.responses[0].content.size() == 2);  // one per produces
+  CHECK(put.responses[0].content[0].examples.size() == 1);
+  REQUIRE(put.security);
+  CHECK((*put.security)[0][0].second == std::vector<std::string>{"write"});
+
+  const auto& upload = m.operations[1];
+  REQUIRE(upload.request_body);
+  CHECK(upload.request_body->content[0].name == "multipart/form-data");
+  auto schema = upload.request_body->content[0].schema.node->to_json();
+  CHECK(schema["properties"]["file"] == nlohmann::json({{"type", "string"}, {"format", "binary"}}));
+  CHECK(schema["required"] == nlohmann::json({"file"}));
+  std::remove(p.c_str());
 }
