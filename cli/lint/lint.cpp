@@ -1,8 +1,12 @@
 #include "cli/lint/lint.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "emulator/openapi/spec.hpp"
 
 namespace apigw::lint {
 
@@ -16,18 +20,36 @@ size_t Report::count(Severity s) const {
   return static_cast<size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [s](const auto& d) { return d.severity == s; }));
 }
 
+namespace {
+
+// OpenAPI documents: structure and references for now (the full rule set is the lint issue's work).
+bool lint_openapi(const std::string& file, diag::Diagnostics& out) {
+  diag::Diagnostics found;
+  auto spec = openapi::Spec::load(file, found);
+  if (spec) spec->check_references(found);
+  for (auto& d : found) out.push_back(std::move(d));
+  return spec != nullptr;
+}
+
+bool is_openapi(const doc::Document& d) {
+  return d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
+         (d.root.find("openapi") || d.root.find("swagger"));
+}
+
+}  // namespace
+
 Report lint_files(const std::vector<std::string>& files) {
   Report report;
   model::LoadOptions options;
   options.missing_env_is_error = false;  // CI rarely has the secrets; say so as a warning instead
+  std::set<std::string> specs_done;
   for (const auto& file : files) {
     doc::Document document = doc::load_file(file);
     FileResult fr{file, false};
-    if (document.ok() && document.root.is_object() && !model::is_gateway_config(document.root) &&
-        (document.root.find("openapi") || document.root.find("swagger"))) {
-      report.diagnostics.push_back({Severity::Error, "input-kind", file, document.root.mark, "",
-                                    "this is an OpenAPI document, not a gateway config; run 'apigw import " + file +
-                                        "' to make a config from it"});
+    if (is_openapi(document)) {
+      std::string key = std::filesystem::path(file).lexically_normal().string();
+      if (!specs_done.insert(key).second) continue;  // already linted as a config's spec
+      fr.loaded = lint_openapi(file, report.diagnostics);
       report.files.push_back(fr);
       continue;
     }
@@ -41,6 +63,12 @@ Report lint_files(const std::vector<std::string>& files) {
         return std::tie(a.mark.line, a.mark.col) < std::tie(b.mark.line, b.mark.col);
       });
       for (auto& d : found) report.diagnostics.push_back(std::move(d));
+      // A config's spec is linted with it.
+      const std::string& spec = loaded.config->openapi;
+      if (!spec.empty() && specs_done.insert(spec).second) {
+        report.files.push_back({spec, true});
+        report.files.back().loaded = lint_openapi(spec, report.diagnostics);
+      }
     }
     report.files.push_back(fr);
   }

@@ -64,6 +64,11 @@ std::unique_ptr<Spec> Spec::load(const std::string& path, diag::Diagnostics& out
                    "not an OpenAPI document: expected a mapping at the top level"});
     return nullptr;
   }
+  if (root.find("apigw")) {
+    out.push_back({Severity::Error, "openapi-structure", path, root.mark, "",
+                   "not an OpenAPI document: this is an apigw gateway config (serve or lint it instead)"});
+    return nullptr;
+  }
   const doc::Node* openapi = root.find("openapi");
   const doc::Node* swagger = root.find("swagger");
   if (swagger) {

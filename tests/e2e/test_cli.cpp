@@ -1,6 +1,8 @@
 // The CLI as a user meets it: help, version, unknown commands and flags, lint's output and exit codes.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "e2e/process.hpp"
@@ -113,7 +115,21 @@ TEST_CASE("lint: unreadable, empty and non-config inputs") {
   auto binary = run({"lint", e2e::write_temp("bin.yaml", std::string("\x00\x01\xff\xfe garbage", 12))});
   CHECK(binary.exit_code == 2);
 
-  auto openapi = run({"lint", e2e::write_temp("spec.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n")});
-  CHECK(openapi.exit_code == 2);
-  CHECK(openapi.out.find("this is an OpenAPI document, not a gateway config") != std::string::npos);
+  auto not_openapi = run({"lint", e2e::write_temp("spec.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n")});
+  CHECK(not_openapi.exit_code == 2);
+  CHECK(not_openapi.out.find(":1:1: error: missing required key 'paths' [openapi-structure]") != std::string::npos);
+}
+
+TEST_CASE("lint: OpenAPI documents are checked for structure and references; samples/* is clean") {
+  std::string broken = source("tests/fixtures/openapi/broken-ref.yaml");
+  auto r = run({"lint", broken});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find(broken + ":11:31: error: $ref: '#/components/schemas/Missing' does not resolve") != std::string::npos);
+  CHECK(r.out.find("1 file checked: 3 errors, 0 warnings") != std::string::npos);
+
+  std::vector<std::string> args = {"lint"};
+  for (const auto& e : std::filesystem::directory_iterator(source("samples"))) args.push_back(e.path().string());
+  auto samples = run(args);
+  CHECK(samples.exit_code == 0);
+  CHECK(samples.out.find("0 errors, 0 warnings") != std::string::npos);
 }
