@@ -1,6 +1,9 @@
 // YAML documents through yaml-cpp, converted into doc::Node with positions.
 // Plain scalars are resolved with the YAML 1.2 core schema (so `no` and `on` stay strings).
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <string_view>
 #include <cmath>
 
 #include <yaml-cpp/yaml.h>
@@ -182,9 +185,44 @@ class Converter {
 
 }  // namespace
 
+// Returns the offset of the first byte that is not valid UTF-8, or npos.
+size_t invalid_utf8_at(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return i;
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 Document parse_yaml(const std::string& text, std::string path, const ParseLimits& limits) {
   Document doc;
   doc.path = std::move(path);
+  if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+    size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
+    auto line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    doc.issues.push_back({{line, static_cast<uint32_t>(bad - line_start + 1)},
+                          std::string("invalid UTF-8 (byte ") + byte + "); YAML files must be UTF-8", true});
+    return doc;
+  }
   try {
     YAML::Node y = YAML::Load(text);
     Converter conv(doc, limits);

@@ -183,13 +183,16 @@ Located Spec::resolve(const std::string& ref, const std::string& from_file, doc:
 }
 
 Located Spec::deref(Located n, diag::Diagnostics* out) const {
-  for (int hops = 0; n && n.node->is_object(); ++hops) {
+  std::vector<const doc::Node*> seen;
+  while (n && n.node->is_object()) {
     const doc::Node* ref = n.node->find("$ref");
     if (!ref || !ref->is_string()) return n;
-    if (hops > 32) {
-      add(out, *n.file, ref->mark, "$ref", "reference chain longer than 32 hops (a cycle of references?)");
+    if (std::find(seen.begin(), seen.end(), n.node) != seen.end()) {
+      add(out, *n.file, ref->mark, "$ref",
+          "'" + ref->as_string() + "' is part of a cycle of references that never reaches a value", "openapi-ref-cycle");
       return {};
     }
+    seen.push_back(n.node);
     n = resolve(ref->as_string(), *n.file, ref->mark, out);
   }
   return n;
@@ -217,7 +220,10 @@ void Spec::check_references(diag::Diagnostics& out) const {
         for (const auto& m : n->members()) {
           if (m.key == "$ref" && m.value.is_string()) {
             size_t before = docs_.size();
-            resolve(m.value.as_string(), name, m.value.mark, &out);
+            // A reference to a reference is followed, so that a cycle with no value in it is reported.
+            if (Located target = resolve(m.value.as_string(), name, m.value.mark, &out);
+                target && target.node->is_object() && target.node->find("$ref"))
+              deref(Located{n, &name}, &out);
             if (docs_.size() != before)
               for (const auto& [p, doc] : docs_)
                 if (!visited.count(p)) queue.push_back(p);
@@ -232,6 +238,11 @@ void Spec::check_references(diag::Diagnostics& out) const {
   std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(), [](const auto& a, const auto& b) {
     return std::tie(a.file, a.mark.line, a.mark.col) < std::tie(b.file, b.mark.line, b.mark.col);
   });
+  // Every $ref of a cycle leads to the same finding; say it once.
+  auto last = std::unique(out.begin() + static_cast<std::ptrdiff_t>(first_new), out.end(), [](const auto& a, const auto& b) {
+    return a.file == b.file && a.mark.line == b.mark.line && a.mark.col == b.mark.col && a.message == b.message;
+  });
+  out.erase(last, out.end());
 }
 
 }  // namespace apigw::openapi

@@ -125,3 +125,12 @@ TEST_CASE("missing files and directories are fatal issues") {
   REQUIRE_FALSE(dir.ok());
   CHECK(dir.issues[0].message == "is a directory, not a file");
 }
+
+TEST_CASE("YAML must be UTF-8: the first bad byte is located") {
+  Document d = parse_yaml("a: ok\nb: \"x\xff\"\n", "f.yaml");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.issues[0].mark.line == 2);
+  CHECK(d.issues[0].mark.col == 6);
+  CHECK(d.issues[0].message == "invalid UTF-8 (byte 0xFF); YAML files must be UTF-8");
+  CHECK(parse_yaml("name: J\xC3\xBCrgen \xE2\x9C\x93\n", "f.yaml").ok());
+}

@@ -277,3 +277,20 @@ definitions:
   CHECK(schema["required"] == nlohmann::json({"file"}));
   std::remove(p.c_str());
 }
+
+TEST_CASE("a cycle of references with no value in it is an error; a recursive schema is not") {
+  std::string p = "/tmp/apigw-unit-cycle.yaml";
+  FILE* f = std::fopen(p.c_str(), "w");
+  std::fputs("openapi: 3.0.0\npaths:\n  /a: {$ref: \"#/x\"}\nx: {$ref: \"#/paths/~1a\"}\n"
+             "components:\n  schemas:\n    Node: {type: object, properties: {next: {$ref: \"#/components/schemas/Node\"}}}\n", f);
+  std::fclose(f);
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(p, ds);
+  REQUIRE(spec);
+  spec->check_references(ds);
+  REQUIRE(ds.size() >= 1);
+  CHECK(ds[0].rule == "openapi-ref-cycle");
+  CHECK(ds[0].message.find("is part of a cycle of references that never reaches a value") != std::string::npos);
+  for (const auto& d : ds) CHECK(d.message.find("Node") == std::string::npos);
+  std::remove(p.c_str());
+}
