@@ -4,10 +4,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "cli/command.hpp"
+#include "cli/import/importer.hpp"
 #include "emulator/server/server.hpp"
 
 namespace apigw::cli {
@@ -35,6 +37,40 @@ std::string try_path(const model::Config& cfg) {
   return out;
 }
 
+// A gateway config, or an OpenAPI document imported on the fly (mock mode, or proxy mode with --proxy URL).
+model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url) {
+  doc::Document d = doc::load_file(path);
+  bool is_spec = d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
+                 (d.root.find("openapi") || d.root.find("swagger"));
+  if (!is_spec) {
+    if (!proxy_url.empty()) {
+      model::LoadResult r;
+      r.diagnostics.push_back({diag::Severity::Error, "usage", path, {}, "",
+                               "--proxy applies to OpenAPI documents; a gateway config names its backends itself"});
+      return r;
+    }
+    return model::load_config_document(d);
+  }
+  model::LoadResult r;
+  auto spec = openapi::Spec::load(path, r.diagnostics);
+  if (spec) spec->check_references(r.diagnostics);
+  if (!spec || diag::has_errors(r.diagnostics)) return r;
+  import::Options options;
+  options.spec_reference = std::filesystem::path(path).filename().string();
+  if (!proxy_url.empty()) {
+    options.mode = "proxy";
+    options.upstream = proxy_url;
+  }
+  auto imported = import::import_spec(*spec, options);
+  for (auto& w : imported.warnings) r.diagnostics.push_back(std::move(w));
+  if (!imported.ok) return r;
+  auto loaded = model::load_config_text(imported.config.dump(), path);
+  for (auto& diagnostic : loaded.diagnostics) r.diagnostics.push_back(std::move(diagnostic));
+  r.config = std::move(loaded.config);
+  if (diag::has_errors(r.diagnostics)) r.config.reset();
+  return r;
+}
+
 void print_diagnostics(const diag::Diagnostics& ds) {
   for (const auto& d : ds)
     std::cerr << d.format().insert(doc::where(d.file, d.mark).size() + 2, std::string(diag::severity_name(d.severity)) + ": ")
@@ -47,13 +83,15 @@ Command serve_command() {
   return {"serve", "Run the gateway locally: mock and proxy the config's routes", [](CLI::App& sub) {
             struct Options {
               std::string config;
+              std::string proxy;
               std::string host;
               int port = -1;
               std::string access_log = "-";
               size_t threads = 0;
             };
             auto o = std::make_shared<Options>();
-            sub.add_option("config", o->config, "gateway config file (YAML or JSON)")->required();
+            sub.add_option("config", o->config, "gateway config, or an OpenAPI document to mock (YAML or JSON)")->required();
+            sub.add_option("--proxy", o->proxy, "with an OpenAPI document: forward every operation to this upstream URL");
             sub.add_option("--host", o->host, "address to listen on (overrides the config's listen)");
             sub.add_option("-p,--port", o->port, "port to listen on; 0 picks a free one (overrides listen)")
                 ->check(CLI::Range(0, 65535));
@@ -64,11 +102,13 @@ Command serve_command() {
                 "Examples:\n"
                 "  apigw serve samples/gateway.yaml\n"
                 "  apigw serve gateway.yaml --port 0 --access-log access.jsonl\n"
+                "  apigw serve openapi.yaml                      (mock every operation from the spec's examples)\n"
+                "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000\n"
                 "\nThe URL goes to stderr once listening; access logs go to stdout unless --access-log says otherwise.\n"
                 "SIGINT or SIGTERM stops it after in-flight requests finish.\n"
                 "Exit codes: 0 stopped cleanly; 2 the config has errors (all listed) or bad flags; 3 cannot listen.");
             return [o]() -> int {
-              auto loaded = model::load_config_file(o->config);
+              auto loaded = load_for_serve(o->config, o->proxy);
               if (!loaded.config) {
                 print_diagnostics(loaded.diagnostics);
                 std::cerr << "apigw serve: " << o->config << " has errors; not serving\n";

@@ -10,8 +10,16 @@
 namespace apigw::server {
 
 Gateway::Gateway(model::Config config) : config_(std::move(config)) {
-  for (size_t i = 0; i < config_.routes.size(); ++i)
-    for (const auto& m : config_.routes[i].methods) router_.add(config_.routes[i].path, m, static_cast<int>(i));
+  nlohmann::ordered_json routes = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < config_.routes.size(); ++i) {
+    const auto& r = config_.routes[i];
+    for (const auto& m : r.methods) router_.add(r.path, m, static_cast<int>(i));
+    nlohmann::ordered_json item = {{"id", r.id}, {"methods", r.methods}, {"path", r.path.text}};
+    if (r.mock) item["mock"] = {{"status", r.mock->status}};
+    if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
+    routes.push_back(std::move(item));
+  }
+  routes_json_ = nlohmann::ordered_json({{"name", config_.name}, {"routes", routes}}).dump(2) + "\n";
 }
 
 std::string format_access_record(const AccessRecord& r) {
@@ -166,6 +174,21 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
   res.body = std::move(result->body);
 }
 
+void admin(const Gateway& gw, std::string_view what, const httplib::Request& req, httplib::Response& res) {
+  if (req.method != "GET" && req.method != "HEAD") {
+    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET");
+    res.set_header("Allow", "GET, HEAD");
+  } else if (what == "health") {
+    res.status = 200;
+    res.set_content("{\"status\":\"ok\",\"routes\":" + std::to_string(gw.config().routes.size()) + "}", "application/json");
+  } else if (what == "routes") {
+    res.status = 200;
+    res.set_content(gw.routes_json(), "application/json");
+  } else {
+    set_problem(res, 404, "Not Found", "no admin endpoint '" + std::string(what) + "' (try health or routes)");
+  }
+}
+
 }  // namespace
 
 void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Response& res, AccessRecord& record) {
@@ -174,6 +197,14 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
   record.method = req.method;
   record.path = std::string(raw_path);
   record.request_bytes = req.body.size();
+
+  if (raw_path.substr(0, k_admin_prefix.size()) == k_admin_prefix) {
+    admin(gw, raw_path.substr(k_admin_prefix.size()), req, res);
+    record.route = "__apigw";
+    record.status = res.status;
+    record.response_bytes = res.body.size();
+    return;
+  }
 
   auto match = gw.router().match(req.method, raw_path);
   using Status = router::RouteMatch::Status;

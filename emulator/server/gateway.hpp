@@ -22,10 +22,12 @@ class Gateway {
   explicit Gateway(model::Config config);
   const model::Config& config() const { return config_; }
   const router::Router& router() const { return router_; }
+  const std::string& routes_json() const { return routes_json_; }
 
  private:
   model::Config config_;
   router::Router router_;
+  std::string routes_json_;  // GET /__apigw/routes, built once
 };
 
 // One line of the access log.
@@ -55,6 +57,9 @@ class AccessLog {
   std::FILE* out_;
   std::mutex mutex_;
 };
+
+// Requests under this prefix are the emulator's own (health, routes), never routed to the config.
+inline constexpr std::string_view k_admin_prefix = "/__apigw/";
 
 // Answers one request: routing, then the route's mock or proxy. Fills `record` (except timing and client).
 void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Response& res, AccessRecord& record);
