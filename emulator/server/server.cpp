@@ -31,6 +31,8 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   http.set_write_timeout(limits.write_timeout);
   http.set_keep_alive_timeout(std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
   http.set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests by default; load tests reconnect all the time then.
+  http.set_keep_alive_max_count(100000);
 
   Impl* impl = impl_.get();
   // Every request goes through the gateway's own router: httplib only parses HTTP and reads the body (with the
