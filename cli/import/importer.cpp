@@ -150,9 +150,52 @@ class Importer {
         result_.config["routes"].push_back(std::move(route));
         return;
       }
+    const Node* google = op.node.node->find("x-google-backend");
+    bool operation_level = google != nullptr;
+    if (!google) google = spec_.root().find("x-google-backend");
+    if (google && google_backend(route, *google, operation_level, *tmpl, op)) {
+      result_.config["routes"].push_back(std::move(route));
+      return;
+    }
     if (opts_.mode == "proxy" && !default_backend_.empty()) route["proxy"] = {{"backend", default_backend_}};
     else route["mock"] = mock_for(op);
     result_.config["routes"].push_back(std::move(route));
+  }
+
+  // Registers a backend for an absolute URL's origin; returns its name and the URL's path.
+  std::optional<std::pair<std::string, std::string>> backend_for(const std::string& text, std::string* err) {
+    auto url = model::parse_url(text, err);
+    if (!url) return std::nullopt;
+    std::string origin = url->scheme + "://" + (url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host);
+    if (!((url->scheme == "http" && url->port == 80) || (url->scheme == "https" && url->port == 443)))
+      origin += ":" + std::to_string(url->port);
+    std::string name = slug(url->host);
+    backends_.emplace(name, origin);
+    return std::make_pair(name, url->base_path);
+  }
+
+  // x-google-backend: address (+ path_translation). APPEND_PATH_TO_ADDRESS (the default at the top level) appends
+  // the request path; CONSTANT_ADDRESS (the default per operation) always calls the address's path.
+  bool google_backend(nlohmann::ordered_json& route, const Node& gb, bool operation_level,
+                      const router::PathTemplate& tmpl, const openapi::Operation& op) {
+    std::string address = gb.find("address") && gb.find("address")->is_string() ? gb.find("address")->as_string() : "";
+    std::string translation = gb.find("path_translation") && gb.find("path_translation")->is_string()
+                                  ? gb.find("path_translation")->as_string()
+                                  : (operation_level ? "CONSTANT_ADDRESS" : "APPEND_PATH_TO_ADDRESS");
+    std::string err;
+    auto backend = address.empty() ? std::nullopt : backend_for(address, &err);
+    if (!backend) {
+      warn(operation_level ? *op.node.file : spec_.path(), gb.mark, operation_level ? op.key_path + ".x-google-backend" : "x-google-backend",
+           "x-google-backend has no usable address" + (err.empty() ? std::string() : " (" + err + ")") + "; route not proxied");
+      return false;
+    }
+    nlohmann::ordered_json proxy = {{"backend", backend->first}};
+    if (translation == "APPEND_PATH_TO_ADDRESS") proxy["path"] = backend->second + tmpl.text;
+    else proxy["path"] = backend->second.empty() ? "/" : backend->second;
+    if (const Node* deadline = gb.find("deadline"); deadline && deadline->is_number() && deadline->as_double() > 0)
+      proxy["timeout"] = std::to_string(static_cast<long long>(deadline->as_double() * 1000)) + "ms";
+    route["proxy"] = proxy;
+    return true;
   }
 
   // Maps x-amazon-apigateway-integration; returns false when the route should fall back to the default terminal.
@@ -163,21 +206,16 @@ class Importer {
     if (type == "http" || type == "http_proxy") {
       const Node* uri = integ.find("uri");
       std::string err;
-      std::optional<model::Url> url;
-      if (uri && uri->is_string()) url = model::parse_url(uri->as_string(), &err);
-      if (!url) {
+      auto backend = uri && uri->is_string() ? backend_for(uri->as_string(), &err) : std::nullopt;
+      if (!backend) {
         warn(*op.file, integ.mark, opath + ".x-amazon-apigateway-integration",
              "integration uri is not an absolute http(s) URL; route kept as a mock");
         return false;
       }
-      std::string origin = url->scheme + "://" + (url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host);
-      if (!((url->scheme == "http" && url->port == 80) || (url->scheme == "https" && url->port == 443)))
-        origin += ":" + std::to_string(url->port);
-      std::string name = slug(url->host);
-      backends_.emplace(name, origin);
+      const std::string& name = backend->first;
       nlohmann::ordered_json proxy = {{"backend", name}};
       std::string err2;
-      std::string path = url->base_path.empty() ? "/" : url->base_path;
+      std::string path = backend->second.empty() ? "/" : backend->second;
       auto target = router::parse_template(path, &err2);
       bool params_ok = target.has_value();
       if (target) {
@@ -260,7 +298,7 @@ class Importer {
            std::to_string(schemes->members().size()) +
                " security scheme(s) not imported: the config format has no auth section yet (it arrives with gateway policies); routes are unprotected");
     for (const char* ext : {"x-amazon-apigateway-api-key-source", "x-amazon-apigateway-request-validators",
-                            "x-google-management", "x-google-backend"})
+                            "x-google-management"})
       if (const Node* n = root.find(ext)) warn(spec_.path(), n->mark, ext, std::string(ext) + " is not imported yet");
     if (spec_.version() == Version::OpenApi31)
       if (const Node* w = root.find("webhooks"); w && w->is_object() && !w->members().empty())

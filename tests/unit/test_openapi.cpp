@@ -294,3 +294,20 @@ TEST_CASE("a cycle of references with no value in it is an error; a recursive sc
   for (const auto& d : ds) CHECK(d.message.find("Node") == std::string::npos);
   std::remove(p.c_str());
 }
+
+TEST_CASE("import: x-google-backend at the top level appends the path; per operation it is a constant address") {
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(fixture("google.yaml"), ds);
+  REQUIRE(spec);
+  auto r = import::import_spec(*spec, {});
+  REQUIRE(r.ok);
+  const auto& routes = r.config["routes"];
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0]["proxy"] == nlohmann::ordered_json({{"backend", "shared-example-run-app"}, {"path", "/items/{id}"}}));
+  CHECK(routes[1]["proxy"] ==
+        nlohmann::ordered_json({{"backend", "hello-fn-example-net"}, {"path", "/v2/hello"}, {"timeout", "2500ms"}}));
+  CHECK(r.config["backends"]["hello-fn-example-net"]["url"] == "https://hello-fn.example.net");
+  CHECK(r.warnings.empty());
+  auto loaded = model::load_config_text(import::to_yaml(r.config, ""), "/tmp/g.yaml");
+  CHECK(text(loaded.diagnostics) == "");
+}
