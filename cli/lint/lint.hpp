@@ -19,6 +19,10 @@ struct Rule {
 
 const std::vector<Rule>& config_rules();
 
+// Every rule id lint can report: the checks above plus the loaders' own findings (check == nullptr).
+const std::vector<Rule>& catalogue();
+const Rule* find_rule(const std::string& id);
+
 struct FileResult {
   std::string file;
   bool loaded = false;  // false: the file is not a usable config (syntax or schema errors)
@@ -35,5 +39,16 @@ Report lint_files(const std::vector<std::string>& files);
 
 std::string format_text(const Report& report, bool colour);
 std::string format_json(const Report& report);
+// SARIF 2.1.0 for code scanning: rule metadata, 1-based regions, URIs relative to `base_dir`, stable fingerprints.
+std::string format_sarif(const Report& report, const std::string& base_dir);
+std::string format_junit(const Report& report);
+std::string format_github(const Report& report);  // workflow commands (::error file=...)
+std::string format_markdown(const Report& report);
+
+// A fingerprint that survives lines moving: rule, file, key path and message.
+std::string fingerprint(const diag::Diagnostic& d);
+
+// "text", "json", "sarif", "junit", "github", "markdown"; empty for an unknown name.
+std::string format(const Report& report, const std::string& name, bool colour);
 
 }  // namespace apigw::lint

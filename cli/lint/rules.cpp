@@ -59,4 +59,44 @@ const std::vector<Rule>& config_rules() {
   return rules;
 }
 
+const std::vector<Rule>& catalogue() {
+  static const std::vector<Rule> all = [] {
+    std::vector<Rule> out = {
+        {"config-syntax", Severity::Error, "The file is valid YAML or JSON (UTF-8, within nesting and size limits)",
+         "Fix the syntax at the location given.", nullptr},
+        {"config-duplicate-key", Severity::Error, "A mapping has each key once", "Remove or merge the repeated key.", nullptr},
+        {"config-schema", Severity::Error, "Values have the type and form the config format expects",
+         "See docs/config.md for the key's type; durations look like 250ms, sizes like 10MB.", nullptr},
+        {"config-unknown-key", Severity::Error, "Only known keys (or x- extensions) are used",
+         "Use the suggested key, or prefix your own annotations with x-.", nullptr},
+        {"config-duplicate-route", Severity::Error, "Route ids are unique and no two routes match the same method and path",
+         "Rename the id, or remove one of the routes.", nullptr},
+        {"config-reference", Severity::Error, "Routes name backends that exist and the openapi file exists",
+         "Define the backend under 'backends', or fix the name.", nullptr},
+        {"config-env", Severity::Warn, "Every ${VAR} is set (or has a :-default)",
+         "Export the variable, or write ${VAR:-default}.", nullptr},
+        {"openapi-syntax", Severity::Error, "The OpenAPI document is valid YAML or JSON", "Fix the syntax at the location given.",
+         nullptr},
+        {"openapi-duplicate-key", Severity::Error, "A mapping in the OpenAPI document has each key once",
+         "Remove or merge the repeated key.", nullptr},
+        {"openapi-structure", Severity::Error, "The document declares a supported OpenAPI version and has paths",
+         "Use swagger: \"2.0\" or openapi: 3.0.x / 3.1.x, and add a paths object.", nullptr},
+        {"openapi-ref", Severity::Error, "Every $ref resolves (files, JSON pointers)", "Fix the file name or the pointer.", nullptr},
+        {"openapi-remote-ref", Severity::Error, "No $ref points to the network",
+         "Download the referenced file next to the spec, or bundle the spec into one file.", nullptr},
+        {"openapi-ref-cycle", Severity::Error, "References reach a value (no $ref cycle without content)",
+         "Point one of the references at the actual object.", nullptr},
+    };
+    for (const auto& r : config_rules()) out.push_back(r);
+    return out;
+  }();
+  return all;
+}
+
+const Rule* find_rule(const std::string& id) {
+  for (const auto& r : catalogue())
+    if (id == r.id) return &r;
+  return nullptr;
+}
+
 }  // namespace apigw::lint

@@ -46,7 +46,7 @@ TEST_CASE("unknown commands and flags suggest the nearest one, exit 2") {
 
   auto none = run({"lint"});
   CHECK(none.exit_code == 2);
-  CHECK(none.err.find("files is required") != std::string::npos);
+  CHECK(none.err.find("give at least one file (or --list-rules)") != std::string::npos);
 }
 
 TEST_CASE("lint: the samples are clean") {
@@ -132,4 +132,68 @@ TEST_CASE("lint: OpenAPI documents are checked for structure and references; sam
   auto samples = run(args);
   CHECK(samples.exit_code == 0);
   CHECK(samples.out.find("0 errors, 0 warnings") != std::string::npos);
+}
+
+TEST_CASE("lint: SARIF, JUnit, GitHub and Markdown outputs, several at once") {
+  std::string path = e2e::write_temp("formats.yaml", R"(apigw: 1
+backends:
+  remote: { url: "http://api.example.com" }
+routes:
+  - { method: GET, path: /x, proxy: remote, methd: 1 }
+)");
+  std::string sarif_file = e2e::temp_path("out.sarif"), junit_file = e2e::temp_path("junit.xml");
+  auto r = run({"lint", path, "-f", "github", "-o", "sarif=" + sarif_file, "-o", "junit=" + junit_file});
+  CHECK(r.exit_code == 2);  // the unknown key makes the config unusable
+  CHECK(r.out.find("::warning file=" + path + ",line=3,col=3,title=upstream-plain-http::backends.remote: backend") ==
+        std::string::npos);  // an unusable config gets no rule findings
+  CHECK(r.out.find("::error file=" + path + ",line=5,col=45,title=config-unknown-key::routes[0].methd: unknown key (did you mean 'method'?)") !=
+        std::string::npos);
+
+  auto sarif = nlohmann::json::parse(e2e::slurp(sarif_file));
+  CHECK(sarif["version"] == "2.1.0");
+  const auto& run0 = sarif["runs"][0];
+  CHECK(run0["tool"]["driver"]["name"] == "apigw");
+  REQUIRE(run0["results"].size() == 1);
+  const auto& res = run0["results"][0];
+  CHECK(res["ruleId"] == "config-unknown-key");
+  CHECK(run0["tool"]["driver"]["rules"][res["ruleIndex"].get<size_t>()]["id"] == "config-unknown-key");
+  CHECK(res["locations"][0]["physicalLocation"]["region"]["startLine"] == 5);
+  CHECK(res["locations"][0]["physicalLocation"]["region"]["startColumn"] == 45);
+  std::string fp = res["partialFingerprints"]["apigwFingerprint/v1"];
+  CHECK(fp.size() == 16);
+
+  std::string junit = e2e::slurp(junit_file);
+  CHECK(junit.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"apigw lint\" failures=\"1\">", 0) == 0);
+  CHECK(junit.find("<failure type=\"config-unknown-key\" message=\"unknown key (did you mean &apos;method&apos;?)\">") !=
+        std::string::npos);
+
+  // The fingerprint survives the finding moving down a line.
+  std::string original = e2e::slurp(path);
+  std::ofstream(path, std::ios::binary) << "# a new comment line\n" + original;
+  std::string moved_sarif = e2e::temp_path("moved.sarif");
+  run({"lint", path, "-f", "json", "-o", "sarif=" + moved_sarif});
+  auto again = nlohmann::json::parse(e2e::slurp(moved_sarif));
+  CHECK(again["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 6);
+  CHECK(again["runs"][0]["results"][0]["partialFingerprints"]["apigwFingerprint/v1"] == fp);
+  std::ofstream(path, std::ios::binary) << original;
+
+  auto md = run({"lint", "-f", "markdown", path});
+  CHECK(md.out.find("| error | `" + path + ":5:45` | `config-unknown-key` | routes[0].methd: unknown key") != std::string::npos);
+
+  auto bad_o = run({"lint", path, "-o", "xml=out.xml"});
+  CHECK(bad_o.exit_code == 2);
+  CHECK(bad_o.err.find("-o expects FORMAT=FILE") != std::string::npos);
+}
+
+TEST_CASE("lint: --list-rules and --explain") {
+  auto list = run({"lint", "--list-rules"});
+  CHECK(list.exit_code == 0);
+  CHECK(list.out.find("upstream-plain-http") != std::string::npos);
+  CHECK(list.out.find("openapi-ref ") != std::string::npos);
+  auto ex = run({"lint", "--explain", "upstream-timeout-high"});
+  CHECK(ex.exit_code == 0);
+  CHECK(ex.out.find("How to fix:") != std::string::npos);
+  auto typo = run({"lint", "--explain", "upstream-plain-htp"});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("did you mean 'upstream-plain-http'?") != std::string::npos);
 }
