@@ -61,13 +61,16 @@ void suggest_flags(const CLI::App& scope, const std::string& message) {
 
 int run(int argc, char** argv) {
   CLI::App app{"apigw: an API gateway toolkit and local emulator.\n"
-               "Lint gateway configs in CI and serve them locally with mocks and proxies.",
+               "Import OpenAPI specs, lint configs and specs in CI, serve them locally with mocks and proxies,\n"
+               "and estimate what the same traffic costs on each cloud.",
                "apigw"};
   app.set_version_flag("--version", std::string("apigw ") + APIGW_VERSION);
   app.footer(
       "Examples:\n"
-      "  apigw lint samples/gateway.yaml\n"
+      "  apigw import openapi.yaml -o gateway.yaml\n"
+      "  apigw lint gateway.yaml openapi.yaml -f sarif > apigw.sarif\n"
       "  apigw serve samples/gateway.yaml --port 8080\n"
+      "  apigw cost --requests 500M --compare\n"
       "\nRun 'apigw help COMMAND' or 'apigw COMMAND --help' for a command's flags.\n"
       "Exit codes: 0 ok, 1 lint findings, 2 bad input or usage, 3 serve cannot listen.");
   app.require_subcommand(0, 1);

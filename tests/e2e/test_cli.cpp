@@ -21,7 +21,8 @@ TEST_CASE("--version and help") {
   CHECK(h.out.find("serve") != std::string::npos);
   CHECK(h.out.find("Exit codes") != std::string::npos);
 
-  for (const char* cmd : {"lint", "serve"}) {
+  for (const char* cmd : {"import", "lint", "serve", "cost"}) {
+    INFO(cmd);
     auto sub = run({cmd, "--help"});
     CHECK(sub.exit_code == 0);
     CHECK(sub.out.find("Examples:") != std::string::npos);
