@@ -298,7 +298,7 @@ class Importer {
            std::to_string(schemes->members().size()) +
                " security scheme(s) not imported: the config format has no auth section yet (it arrives with gateway policies); routes are unprotected");
     for (const char* ext : {"x-amazon-apigateway-api-key-source", "x-amazon-apigateway-request-validators",
-                            "x-google-management"})
+                            "x-google-management", "x-google-api-management"})
       if (const Node* n = root.find(ext)) warn(spec_.path(), n->mark, ext, std::string(ext) + " is not imported yet");
     if (spec_.version() == Version::OpenApi31)
       if (const Node* w = root.find("webhooks"); w && w->is_object() && !w->members().empty())
