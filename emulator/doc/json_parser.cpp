@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "emulator/doc/node.hpp"
+#include "emulator/util/text.hpp"
 
 namespace apigw::doc {
 namespace {
@@ -207,22 +208,8 @@ class JsonParser {
 
   // Validates one UTF-8 sequence starting at p_ (a byte >= 0x80) and copies it.
   void utf8_sequence(std::string& out) {
-    const auto* s = reinterpret_cast<const unsigned char*>(p_);
-    size_t avail = static_cast<size_t>(end_ - p_);
-    unsigned char c = s[0];
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else fail("invalid UTF-8 in string");
-    if (avail < len) fail("invalid UTF-8 in string");
-    for (size_t i = 1; i < len; ++i) {
-      if ((s[i] & 0xC0) != 0x80) fail("invalid UTF-8 in string");
-      cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      fail("invalid UTF-8 in string");
+    size_t len = util::utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_), static_cast<size_t>(end_ - p_));
+    if (len == 0) fail("invalid UTF-8 in string");
     out.append(p_, len);
     p_ += len;
   }

@@ -34,47 +34,33 @@ const Node* Node::find(std::string_view key) const {
   return m ? &m->value : nullptr;
 }
 
-nlohmann::json Node::to_json() const {
-  switch (kind) {
+namespace {
+// One conversion for both key orders: nlohmann::json (sorted) and nlohmann::ordered_json (document order).
+template <class Json>
+Json convert(const Node& n) {
+  switch (n.kind) {
     case Kind::Null: return nullptr;
-    case Kind::Bool: return b_;
-    case Kind::Int: return i_;
-    case Kind::Float: return d_;
-    case Kind::String: return s_;
+    case Kind::Bool: return n.as_bool();
+    case Kind::Int: return n.as_int();
+    case Kind::Float: return n.as_double();
+    case Kind::String: return n.as_string();
     case Kind::Array: {
-      auto out = nlohmann::json::array();
-      for (const auto& item : items_) out.push_back(item.to_json());
+      auto out = Json::array();
+      for (const auto& item : n.items()) out.push_back(convert<Json>(item));
       return out;
     }
     case Kind::Object: {
-      auto out = nlohmann::json::object();
-      for (const auto& m : members_) out.emplace(m.key, m.value.to_json());
+      auto out = Json::object();
+      for (const auto& m : n.members()) out.emplace(m.key, convert<Json>(m.value));
       return out;
     }
   }
   return nullptr;
 }
+}  // namespace
 
-nlohmann::ordered_json Node::to_ordered_json() const {
-  switch (kind) {
-    case Kind::Null: return nullptr;
-    case Kind::Bool: return b_;
-    case Kind::Int: return i_;
-    case Kind::Float: return d_;
-    case Kind::String: return s_;
-    case Kind::Array: {
-      auto out = nlohmann::ordered_json::array();
-      for (const auto& item : items_) out.push_back(item.to_ordered_json());
-      return out;
-    }
-    case Kind::Object: {
-      auto out = nlohmann::ordered_json::object();
-      for (const auto& m : members_) out.emplace(m.key, m.value.to_ordered_json());
-      return out;
-    }
-  }
-  return nullptr;
-}
+nlohmann::json Node::to_json() const { return convert<nlohmann::json>(*this); }
+nlohmann::ordered_json Node::to_ordered_json() const { return convert<nlohmann::ordered_json>(*this); }
 
 bool Document::ok() const {
   for (const auto& issue : issues)

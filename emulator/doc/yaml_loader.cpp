@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "emulator/doc/node.hpp"
+#include "emulator/util/text.hpp"
 
 namespace apigw::doc {
 namespace {
@@ -188,23 +189,9 @@ class Converter {
 // Returns the offset of the first byte that is not valid UTF-8, or npos.
 size_t invalid_utf8_at(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return i;
-    if (i + len > n) return i;
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return i;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = util::utf8_sequence_length(p + i, s.size() - i);
+    if (len == 0) return i;
     i += len;
   }
   return std::string_view::npos;

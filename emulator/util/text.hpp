@@ -37,6 +37,10 @@ std::string to_lower(std::string_view s);
 // Percent-encodes everything outside RFC 3986 unreserved characters (for one path segment).
 std::string percent_encode_segment(std::string_view s);
 
+// Length of the valid UTF-8 sequence starting at s[0] (1 to 4), or 0 when it is not valid UTF-8
+// (overlong forms, surrogates and code points above U+10FFFF included).
+size_t utf8_sequence_length(const unsigned char* s, size_t available);
+
 // Escapes for JSON string contents (no surrounding quotes).
 void append_json_escaped(std::string& out, std::string_view s);
 
