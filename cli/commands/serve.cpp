@@ -116,6 +116,10 @@ Command serve_command() {
               }
               print_diagnostics(loaded.diagnostics);  // warnings
               model::Config cfg = std::move(*loaded.config);
+              for (const auto& a : cfg.auth)
+                if (a.accepts_anything())
+                  std::cerr << "apigw serve: warning: auth scheme '" << a.name
+                            << "' accepts any credential of the right shape (nothing to check it against; see 'apigw lint')\n";
 
               server::ServerOptions options;
               options.host = o->host.empty() ? cfg.listen_host : o->host;

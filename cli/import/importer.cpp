@@ -26,26 +26,31 @@ class Importer {
 
   Result run() {
     model_ = openapi::normalize(spec_);
+    swagger_ = model_.version == Version::Swagger2;
     result_.config["apigw"] = model::k_config_version;
     result_.config["name"] = slug(model_.title.empty() ? "api" : model_.title);
     if (!model_.title.empty())
       result_.config["description"] = model_.title + (model_.api_version.empty() ? "" : " " + model_.api_version);
     if (!opts_.spec_reference.empty()) result_.config["openapi"] = opts_.spec_reference;
     if (opts_.mode == "proxy") default_backend();
+    auth_schemes();
     result_.config["routes"] = nlohmann::ordered_json::array();
     for (const auto& op : model_.operations) add_route(op);
     note_unmapped(spec_.root());
-    if (!backends_.empty()) {
-      nlohmann::ordered_json b = nlohmann::ordered_json::object();
-      for (const auto& [name, url] : backends_) b[name] = {{"url", url}};
-      // Keep `backends` before `routes` for readers.
-      nlohmann::ordered_json ordered;
-      for (auto& [k, v] : result_.config.items()) {
-        if (k == "routes") ordered["backends"] = b;
-        ordered[k] = v;
+    // Readers expect backends and auth before the routes that use them.
+    nlohmann::ordered_json ordered;
+    for (auto& [k, v] : result_.config.items()) {
+      if (k == "routes") {
+        if (!backends_.empty()) {
+          nlohmann::ordered_json b = nlohmann::ordered_json::object();
+          for (const auto& [name, url] : backends_) b[name] = {{"url", url}};
+          ordered["backends"] = b;
+        }
+        if (!auth_.empty()) ordered["auth"] = auth_;
       }
-      result_.config = std::move(ordered);
+      ordered[k] = v;
     }
+    result_.config = std::move(ordered);
     return std::move(result_);
   }
 
@@ -53,11 +58,13 @@ class Importer {
   const openapi::Spec& spec_;
   const Options& opts_;
   openapi::Model model_;
+  bool swagger_ = false;
   Result result_;
   std::map<std::string, std::string> backends_;  // name -> URL, sorted: deterministic output
   std::string default_backend_;
   std::set<std::string> ids_;
   std::set<std::string> reported_paths_;
+  nlohmann::ordered_json auth_ = nlohmann::ordered_json::object();  // scheme name -> config auth scheme
   std::map<std::pair<std::string, std::string>, std::string> shapes_;  // (method, shape) -> route id
 
   void warn(const std::string& file, doc::Mark mark, std::string path, std::string message) {
@@ -112,6 +119,80 @@ class Importer {
     backends_[default_backend_] = url;
   }
 
+  // securitySchemes → the config's auth section. Credentials are not in specs: keys, users and secrets are left for
+  // the user to add (serve and lint warn that such a scheme accepts any credential of the right shape).
+  void auth_schemes() {
+    const std::string where = swagger_ ? "securityDefinitions" : "components.securitySchemes";
+    for (const auto& s : model_.security_schemes) {
+      nlohmann::ordered_json a;
+      std::string key_path = where + "." + s.name;
+      const doc::Node* node = s.node.node;
+      if (s.type == "apiKey") {
+        a["type"] = "api_key";
+        a["in"] = s.in.empty() ? "header" : s.in;
+        a["name"] = s.param_name.empty() ? "x-api-key" : s.param_name;
+      } else if (s.type == "http" && util::to_lower(s.scheme) == "basic") {
+        a["type"] = "basic";
+      } else if (s.type == "http" && util::to_lower(s.scheme) == "bearer") {
+        a["type"] = util::to_upper(s.bearer_format) == "JWT" ? "jwt" : "bearer";
+      } else if (s.type == "oauth2" || s.type == "openIdConnect") {
+        a["type"] = "jwt";
+        std::string issuer;
+        if (const Node* gi = node->find("x-google-issuer"); gi && gi->is_string()) issuer = gi->as_string();
+        const std::string wk = "/.well-known/openid-configuration";
+        if (issuer.empty() && s.open_id_connect_url.size() > wk.size() &&
+            s.open_id_connect_url.compare(s.open_id_connect_url.size() - wk.size(), wk.size(), wk) == 0)
+          issuer = s.open_id_connect_url.substr(0, s.open_id_connect_url.size() - wk.size());
+        if (!issuer.empty()) a["issuer"] = issuer;
+        if (const Node* ga = node->find("x-google-audiences"); ga && ga->is_string()) {
+          nlohmann::ordered_json auds = nlohmann::ordered_json::array();
+          std::string all = ga->as_string();
+          for (size_t i = 0; i <= all.size();) {
+            size_t comma = all.find(',', i);
+            std::string one = all.substr(i, comma == std::string::npos ? std::string::npos : comma - i);
+            if (!one.empty()) auds.push_back(one);
+            if (comma == std::string::npos) break;
+            i = comma + 1;
+          }
+          if (!auds.empty()) a["audiences"] = auds;
+        }
+        if (!s.scopes.empty()) a["scopes"] = s.scopes;
+      } else {
+        warn(*s.node.file, node->mark, key_path,
+             "security scheme type '" + s.type + (s.scheme.empty() ? "" : " " + s.scheme) +
+                 "' has no equivalent in the config; routes that require it are imported without it");
+        continue;
+      }
+      auth_[s.name] = std::move(a);
+    }
+  }
+
+  // The operation's security (or the document's default) as the route's auth: OR of ANDs, as in OpenAPI.
+  void route_auth(nlohmann::ordered_json& route, const openapi::Operation& op) {
+    const auto& reqs = op.security ? *op.security : model_.security;
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    bool anonymous_allowed = false;
+    for (const auto& req : reqs) {
+      if (req.empty()) {  // {} means "no authentication" is one of the alternatives
+        anonymous_allowed = true;
+        continue;
+      }
+      nlohmann::ordered_json alt = nlohmann::ordered_json::object();
+      bool usable = true;
+      for (const auto& [name, scopes] : req) {
+        if (!auth_.contains(name)) {
+          usable = false;
+          break;
+        }
+        alt[name] = scopes;
+      }
+      if (!usable) continue;
+      if (alt.size() == 1 && alt.begin().value().empty()) out.push_back(alt.begin().key());
+      else out.push_back(std::move(alt));
+    }
+    if (!anonymous_allowed && !out.empty()) route["auth"] = std::move(out);
+  }
+
   std::string unique_id(std::string id) {
     std::string clean;
     for (char c : id)
@@ -145,6 +226,7 @@ class Importer {
     route["method"] = method;
     route["path"] = tmpl->text;
     if (!op.summary.empty()) route["description"] = op.summary;
+    route_auth(route, op);
     if (const Node* integ = op.node.node->find("x-amazon-apigateway-integration"))
       if (aws_integration(route, *integ, *tmpl, op.node, op.key_path)) {
         result_.config["routes"].push_back(std::move(route));
@@ -291,12 +373,6 @@ class Importer {
   }
 
   void note_unmapped(const Node& root) {
-    const Node* schemes = spec_.version() == Version::Swagger2 ? root.find("securityDefinitions")
-                                                               : (root.find("components") ? root.find("components")->find("securitySchemes") : nullptr);
-    if (schemes && schemes->is_object() && !schemes->members().empty())
-      warn(spec_.path(), schemes->mark, spec_.version() == Version::Swagger2 ? "securityDefinitions" : "components.securitySchemes",
-           std::to_string(schemes->members().size()) +
-               " security scheme(s) not imported: the config format has no auth section yet (it arrives with gateway policies); routes are unprotected");
     for (const char* ext : {"x-amazon-apigateway-api-key-source", "x-amazon-apigateway-request-validators",
                             "x-google-management", "x-google-api-management"})
       if (const Node* n = root.find(ext)) warn(spec_.path(), n->mark, ext, std::string(ext) + " is not imported yet");

@@ -39,6 +39,34 @@ void mock_body_without_content(const model::Config& cfg, const Rule& self, diag:
           "status " + std::to_string(r.mock->status) + " has no body in HTTP; the mock's body is never sent");
 }
 
+std::string what_is_missing(const model::AuthScheme& a) {
+  switch (a.type) {
+    case model::AuthScheme::Type::ApiKey: return "no 'keys' are listed, so any non-empty key is accepted";
+    case model::AuthScheme::Type::Basic: return "no 'users' are listed, so any user name and password are accepted";
+    case model::AuthScheme::Type::Bearer: return "type bearer only checks that a token is present";
+    case model::AuthScheme::Type::Jwt: return "no 'secret' is set, so token signatures are not verified";
+  }
+  return "";
+}
+
+void auth_accepts_anything(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
+  for (const auto& a : cfg.auth)
+    if (a.accepts_anything()) add(out, self, cfg, a.mark, "auth." + a.name, "auth scheme '" + a.name + "': " + what_is_missing(a));
+}
+
+// Writes without authentication are how test data gets overwritten by strangers once a gateway is public.
+void write_without_auth(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
+  if (cfg.auth.empty()) return;  // a config with no auth at all is a deliberate choice (a local mock)
+  for (const auto& r : cfg.routes) {
+    if (!r.auth.empty()) continue;
+    for (const auto& m : r.methods)
+      if (m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "ANY") {
+        add(out, self, cfg, r.mark, r.key_path, m + " " + r.path.text + " changes data and requires no auth");
+        break;
+      }
+  }
+}
+
 void route_no_routes(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
   if (cfg.routes.empty()) add(out, self, cfg, {1, 1}, "routes", "the config has no routes; every request will get 404");
 }
@@ -53,6 +81,10 @@ const std::vector<Rule>& config_rules() {
        "Lower the backend's timeout to 29s or less, or move the slow work off the request path.", upstream_timeout_high},
       {"mock-body-without-content", Severity::Warn, "Mocks with 1xx, 204 or 304 statuses have no body",
        "Remove the body, or use a status that carries one (200).", mock_body_without_content},
+      {"auth-accepts-anything", Severity::Warn, "Auth schemes have something to check credentials against",
+       "List 'keys' (api_key) or 'users' (basic), or set 'secret' (jwt), from ${ENV} values.", auth_accepts_anything},
+      {"write-without-auth", Severity::Warn, "Routes that change data require auth when the config defines auth",
+       "Add an auth requirement to the route (auth: [scheme-name]).", write_without_auth},
       {"config-no-routes", Severity::Warn, "A config has at least one route", "Add a route under 'routes'.",
        route_no_routes},
   };

@@ -51,6 +51,29 @@ struct ProxyTarget {
   std::optional<Duration> timeout;              // overrides the backend's timeout
 };
 
+// A named way to authenticate (the config's `auth:` section), like an OpenAPI security scheme.
+struct AuthScheme {
+  enum class Type { ApiKey, Basic, Bearer, Jwt };
+  std::string name;
+  Type type = Type::ApiKey;
+  std::string in = "header";          // api_key: header, query or cookie
+  std::string param_name = "x-api-key";  // api_key: the header, query parameter or cookie name
+  std::vector<std::string> keys;      // api_key: accepted keys; empty = any non-empty key
+  std::vector<std::pair<std::string, std::string>> users;  // basic: user -> password; empty = any
+  std::string secret;                 // jwt: HMAC secret (HS256/384/512); empty = signature not verified
+  std::string issuer;                 // jwt: required `iss`
+  std::vector<std::string> audiences; // jwt: one must be in `aud`
+  std::vector<std::string> scopes;    // jwt: scopes the scheme knows (routes require some of them)
+  Duration leeway = std::chrono::seconds(60);  // jwt: clock skew allowed on exp/nbf
+  doc::Mark mark;
+  // True when the scheme lets any credential of the right shape in (nothing configured to check it against).
+  bool accepts_anything() const;
+};
+
+// OpenAPI semantics: a route accepts a request when any requirement passes; a requirement passes when every scheme
+// in it passes (with its scopes).
+using AuthRequirement = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
 struct Route {
   std::string id;
   std::vector<std::string> methods;  // upper case; "ANY" matches every method
@@ -58,6 +81,7 @@ struct Route {
   std::string description;
   std::optional<MockResponse> mock;
   std::optional<ProxyTarget> proxy;
+  std::vector<AuthRequirement> auth;  // empty: public
   doc::Mark mark;
   std::string key_path;  // "routes[3]", for messages
 };
@@ -79,9 +103,11 @@ struct Config {
   int listen_port = 8080;
   Limits limits;
   std::vector<Backend> backends;
+  std::vector<AuthScheme> auth;
   std::vector<Route> routes;
 
   const Backend* find_backend(const std::string& name) const;
+  const AuthScheme* find_auth(const std::string& name) const;
 };
 
 struct LoadOptions {

@@ -20,6 +20,22 @@ std::string Url::origin() const {
   return scheme + "://" + h + ":" + std::to_string(port);
 }
 
+bool AuthScheme::accepts_anything() const {
+  switch (type) {
+    case Type::ApiKey: return keys.empty();
+    case Type::Basic: return users.empty();
+    case Type::Bearer: return true;
+    case Type::Jwt: return secret.empty();
+  }
+  return true;
+}
+
+const AuthScheme* Config::find_auth(const std::string& scheme_name) const {
+  for (const auto& a : auth)
+    if (a.name == scheme_name) return &a;
+  return nullptr;
+}
+
 const Backend* Config::find_backend(const std::string& backend_name) const {
   for (const auto& b : backends)
     if (b.name == backend_name) return &b;
@@ -105,10 +121,14 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "listen", "limits", "backends", "routes"}},
+      {"root", {"apigw", "name", "description", "openapi", "listen", "limits", "backends", "auth", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
       {"backend", {"url", "timeout", "description"}},
-      {"route", {"id", "method", "path", "description", "mock", "proxy"}},
+      {"route", {"id", "method", "path", "description", "mock", "proxy", "auth"}},
+      {"auth_api_key", {"type", "in", "name", "keys", "description"}},
+      {"auth_basic", {"type", "users", "description"}},
+      {"auth_bearer", {"type", "description"}},
+      {"auth_jwt", {"type", "secret", "issuer", "audiences", "scopes", "leeway", "description"}},
       {"mock", {"status", "headers", "body", "delay"}},
       {"proxy", {"backend", "path", "timeout"}},
   };
@@ -296,6 +316,7 @@ class Loader {
     if (const Node* v = root.find("listen")) read_listen(*v);
     if (const Node* v = root.find("limits")) read_limits(*v);
     if (const Node* v = root.find("backends")) read_backends(*v);
+    if (const Node* v = root.find("auth")) read_auth_schemes(*v);
     if (const Node* v = root.find("routes")) read_routes(*v);
     else error(root.mark, "", "missing required key 'routes'");
   }
@@ -371,6 +392,107 @@ class Loader {
         if (auto d = duration_value(*v, join(path, "timeout"))) backend.timeout = *d;
       if (const Node* v = b.find("description")) string_value(*v, join(path, "description"));
       cfg_.backends.push_back(std::move(backend));
+    }
+  }
+
+  std::vector<std::string> string_list(const Node& n, const std::string& path) {
+    std::vector<std::string> out;
+    if (!expect(n, Kind::Array, path)) return out;
+    for (size_t i = 0; i < n.items().size(); ++i)
+      if (auto s = string_value(n.items()[i], index_path(path, i))) out.push_back(*s);
+    return out;
+  }
+
+  void read_auth_schemes(const Node& n) {
+    if (!expect(n, Kind::Object, "auth")) return;
+    static const std::vector<std::string_view> k_types = {"api_key", "basic", "bearer", "jwt"};
+    for (const auto& m : n.members()) {
+      std::string path = join("auth", m.key);
+      if (!expect(m.value, Kind::Object, path)) continue;
+      AuthScheme scheme;
+      scheme.name = m.key;
+      scheme.mark = m.key_mark;
+      const Node* type = m.value.find("type");
+      std::string t = type && type->is_string() ? type->as_string() : "";
+      if (!type) {
+        error(m.value.mark, path, "missing required key 'type' (api_key, basic, bearer or jwt)");
+        continue;
+      }
+      if (std::find(k_types.begin(), k_types.end(), t) == k_types.end()) {
+        std::string suggestion = util::nearest(t, k_types);
+        error(type->mark, join(path, "type"),
+              "unknown auth type '" + t + "' (api_key, basic, bearer or jwt)" +
+                  (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+        continue;
+      }
+      check_keys(m.value, path, keys_of(("auth_" + t).c_str()));
+      if (const Node* v = m.value.find("description")) string_value(*v, join(path, "description"));
+      if (t == "api_key") {
+        scheme.type = AuthScheme::Type::ApiKey;
+        if (const Node* v = m.value.find("in"))
+          if (auto s = string_value(*v, join(path, "in"))) {
+            if (*s != "header" && *s != "query" && *s != "cookie")
+              error(v->mark, join(path, "in"), "expected header, query or cookie, got '" + *s + "'");
+            else scheme.in = *s;
+          }
+        if (const Node* v = m.value.find("name"))
+          if (auto s = string_value(*v, join(path, "name")); s && !s->empty()) scheme.param_name = *s;
+        if (const Node* v = m.value.find("keys")) scheme.keys = string_list(*v, join(path, "keys"));
+      } else if (t == "basic") {
+        scheme.type = AuthScheme::Type::Basic;
+        if (const Node* v = m.value.find("users"); v && expect(*v, Kind::Object, join(path, "users")))
+          for (const auto& u : v->members())
+            if (auto pw = string_value(u.value, join(join(path, "users"), u.key))) scheme.users.emplace_back(u.key, *pw);
+      } else if (t == "bearer") {
+        scheme.type = AuthScheme::Type::Bearer;
+      } else {
+        scheme.type = AuthScheme::Type::Jwt;
+        if (const Node* v = m.value.find("secret"))
+          if (auto s = string_value(*v, join(path, "secret"))) scheme.secret = *s;
+        if (const Node* v = m.value.find("issuer"))
+          if (auto s = string_value(*v, join(path, "issuer"))) scheme.issuer = *s;
+        if (const Node* v = m.value.find("audiences")) scheme.audiences = string_list(*v, join(path, "audiences"));
+        if (const Node* v = m.value.find("scopes")) scheme.scopes = string_list(*v, join(path, "scopes"));
+        if (const Node* v = m.value.find("leeway"))
+          if (auto d = duration_value(*v, join(path, "leeway"))) scheme.leeway = *d;
+      }
+      cfg_.auth.push_back(std::move(scheme));
+    }
+  }
+
+  // auth: [apiKey, {oauth: [read]}, {apiKey: [], basic: []}] — OR of requirements, AND within a mapping.
+  void read_route_auth(const Node& n, const std::string& path, Route& route) {
+    if (!expect(n, Kind::Array, path)) return;
+    auto scheme_ref = [&](const std::string& name, doc::Mark mark, const std::string& p) {
+      if (cfg_.find_auth(name)) return true;
+      std::vector<std::string_view> names;
+      for (const auto& a : cfg_.auth) names.push_back(a.name);
+      std::string suggestion = util::nearest(name, names);
+      error(mark, p,
+            "unknown auth scheme '" + name + "'" +
+                (suggestion.empty() ? (names.empty() ? " (no schemes are defined under 'auth')" : "")
+                                    : " (did you mean '" + suggestion + "'?)"),
+            "config-reference");
+      return false;
+    };
+    for (size_t i = 0; i < n.items().size(); ++i) {
+      const Node& item = n.items()[i];
+      std::string p = index_path(path, i);
+      AuthRequirement req;
+      if (item.is_string()) {
+        if (scheme_ref(item.as_string(), item.mark, p)) req.emplace_back(item.as_string(), std::vector<std::string>{});
+      } else if (item.is_object() && !item.members().empty()) {
+        for (const auto& m : item.members()) {
+          if (!scheme_ref(m.key, m.key_mark, join(p, m.key))) continue;
+          std::vector<std::string> scopes;
+          if (!m.value.is_null()) scopes = string_list(m.value, join(p, m.key));
+          req.emplace_back(m.key, std::move(scopes));
+        }
+      } else {
+        error(item.mark, p, "expected a scheme name or a mapping of scheme names to scopes, got " + describe(item));
+        continue;
+      }
+      if (!req.empty()) route.auth.push_back(std::move(req));
     }
   }
 
@@ -462,6 +584,7 @@ class Loader {
     else if (!mock && !proxy) error(r.mark, path, "missing 'mock' or 'proxy': what should the route answer with?");
     if (mock) route.mock = read_mock(*mock, join(path, "mock"));
     if (proxy) route.proxy = read_proxy(*proxy, join(path, "proxy"), route);
+    if (const Node* v = r.find("auth")) read_route_auth(*v, join(path, "auth"), route);
     return error_count() == errors_before;
   }
 

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "emulator/server/auth.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::server {
@@ -217,7 +218,11 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
   } else {
     const model::Route& route = gw.config().routes[static_cast<size_t>(match.route)];
     record.route = route.id;
-    if (route.mock) {
+    AuthOutcome auth = authorize(gw.config(), route, req, std::chrono::system_clock::now());
+    if (!auth.ok) {
+      set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
+      if (!auth.www_authenticate.empty()) res.set_header("WWW-Authenticate", auth.www_authenticate);
+    } else if (route.mock) {
       const auto& mock = *route.mock;
       if (mock.delay.count() > 0) std::this_thread::sleep_for(mock.delay);
       res.status = mock.status;

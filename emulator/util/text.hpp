@@ -41,6 +41,9 @@ std::string percent_encode_segment(std::string_view s);
 // (overlong forms, surrogates and code points above U+10FFFF included).
 size_t utf8_sequence_length(const unsigned char* s, size_t available);
 
+// Decodes standard or URL-safe base64, padding optional. nullopt on any other character.
+std::optional<std::string> base64_decode(std::string_view text);
+
 // Escapes for JSON string contents (no surrounding quotes).
 void append_json_escaped(std::string& out, std::string_view s);
 

@@ -48,12 +48,13 @@ TEST_CASE("import: broken specs exit 2 with the $ref's location; warnings can be
   CHECK(r.err.find(broken + ":11:31: error: $ref: '#/components/schemas/Missing' does not resolve") != std::string::npos);
   CHECK(r.err.find("is not fetched") != std::string::npos);
 
-  auto j = run({"import", source("tests/fixtures/openapi/swagger2.yaml"), "--warnings", "json"});
+  auto j = run({"import", source("tests/fixtures/openapi/openapi31.yaml"), "--warnings", "json"});
   CHECK(j.exit_code == 0);
   auto warnings = nlohmann::json::parse(j.err);
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0]["path"] == "securityDefinitions");
-  CHECK(warnings[0]["line"] == 8);
+  CHECK(warnings[0]["path"] == "webhooks");
+  CHECK(warnings[0]["severity"] == "warn");
+  CHECK(warnings[0]["line"] == 14);  // the webhooks: line
 
   auto not_spec = run({"import", source("samples/gateway.yaml")});
   CHECK(not_spec.exit_code == 2);

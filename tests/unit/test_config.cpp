@@ -220,3 +220,39 @@ TEST_CASE("the sample config loads cleanly") {
   REQUIRE(r.config);
   CHECK(r.config->routes.size() == 7);
 }
+
+TEST_CASE("auth schemes and route requirements load; unknown schemes and types are located errors") {
+  auto ok = model::load_config_text(R"(apigw: 1
+auth:
+  key: { type: api_key, in: cookie, name: session, keys: ["${KEY}"] }
+  users: { type: basic, users: { alice: secret } }
+  token: { type: jwt, secret: s3cret, issuer: "https://id", audiences: [api], leeway: 5s }
+routes:
+  - { method: GET, path: /a, mock: {}, auth: [key, { token: [read, write] }, { key: [], users: [] }] }
+)",
+                                   "g.yaml", env({{"KEY", "k1"}}));
+  INFO(messages(ok));
+  REQUIRE(ok.config);
+  const auto& c = *ok.config;
+  REQUIRE(c.auth.size() == 3);
+  CHECK(c.auth[0].in == "cookie");
+  CHECK(c.auth[0].keys == std::vector<std::string>{"k1"});
+  CHECK(c.auth[1].users[0].second == "secret");
+  CHECK(c.auth[2].leeway == std::chrono::seconds(5));
+  CHECK_FALSE(c.auth[2].accepts_anything());
+  REQUIRE(c.routes[0].auth.size() == 3);
+  CHECK(c.routes[0].auth[1][0].second == std::vector<std::string>{"read", "write"});
+
+  auto bad = model::load_config_text(R"(apigw: 1
+auth:
+  key: { type: apikey }
+  tok: { type: jwt, secrt: x }
+routes:
+  - { method: GET, path: /a, mock: {}, auth: [tokn, 5] }
+)",
+                                    "g.yaml", env());
+  CHECK(messages(bad) == lines({"g.yaml:3:16: auth.key.type: unknown auth type 'apikey' (api_key, basic, bearer or jwt); did you mean 'api_key'?",
+                                "g.yaml:4:21: auth.tok.secrt: unknown key (did you mean 'secret'?)",
+                                "g.yaml:6:47: routes[0].auth[0]: unknown auth scheme 'tokn' (did you mean 'tok'?)",
+                                "g.yaml:6:53: routes[0].auth[1]: expected a scheme name or a mapping of scheme names to scopes, got integer 5"}));
+}

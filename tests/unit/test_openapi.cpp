@@ -146,9 +146,8 @@ TEST_CASE("import: Swagger 2.0 examples, AWS any-method and http_proxy integrati
   CHECK(routes[1]["proxy"]["backend"] == "backend-example-com");
   CHECK(routes[1]["proxy"]["path"] == "/pets/{id}");
   CHECK(r.config["backends"]["backend-example-com"]["url"] == "https://backend.example.com");
-  REQUIRE(r.warnings.size() == 1);
-  CHECK(r.warnings[0].path == "securityDefinitions");
-  CHECK(r.warnings[0].mark.line == 8);
+  CHECK(r.warnings.empty());
+  CHECK(r.config["auth"]["key"] == nlohmann::ordered_json({{"type", "api_key"}, {"in", "header"}, {"name", "x-api-key"}}));
   auto loaded = model::load_config_text(import::to_yaml(r.config, ""), "/tmp/g.yaml");
   CHECK(text(loaded.diagnostics) == "");
 }
@@ -310,4 +309,60 @@ TEST_CASE("import: x-google-backend at the top level appends the path; per opera
   CHECK(r.warnings.empty());
   auto loaded = model::load_config_text(import::to_yaml(r.config, ""), "/tmp/g.yaml");
   CHECK(text(loaded.diagnostics) == "");
+}
+
+TEST_CASE("import: security schemes become the config's auth, operation security becomes route auth (OR of ANDs)") {
+  std::string p = "/tmp/apigw-unit-sec.yaml";
+  FILE* f = std::fopen(p.c_str(), "w");
+  std::fputs(R"(openapi: 3.0.3
+info: { title: t, version: "1" }
+security: [{ key: [] }]
+paths:
+  /open:
+    get: { security: [], responses: { "200": { description: ok } } }
+  /default:
+    get: { responses: { "200": { description: ok } } }
+  /either:
+    post:
+      security: [{ oidc: [write] }, { key: [], basic: [] }]
+      responses: { "201": { description: ok } }
+  /optional:
+    get: { security: [{}, { key: [] }], responses: { "200": { description: ok } } }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: query, name: api_key }
+    basic: { type: http, scheme: basic }
+    jwtBearer: { type: http, scheme: bearer, bearerFormat: JWT }
+    oidc: { type: openIdConnect, openIdConnectUrl: "https://id.example.com/.well-known/openid-configuration" }
+    oauth: { type: oauth2, flows: { clientCredentials: { tokenUrl: "https://t", scopes: { read: r, write: w } } } }
+    mtls: { type: mutualTLS }
+)", f);
+  std::fclose(f);
+  diag::Diagnostics ds;
+  auto spec = openapi::Spec::load(p, ds);
+  REQUIRE(spec);
+  auto r = import::import_spec(*spec, {});
+  REQUIRE(r.ok);
+  const auto& auth = r.config["auth"];
+  CHECK(auth["key"] == nlohmann::ordered_json({{"type", "api_key"}, {"in", "query"}, {"name", "api_key"}}));
+  CHECK(auth["basic"]["type"] == "basic");
+  CHECK(auth["jwtBearer"]["type"] == "jwt");
+  CHECK(auth["oidc"] == nlohmann::ordered_json({{"type", "jwt"}, {"issuer", "https://id.example.com"}}));
+  CHECK(auth["oauth"]["scopes"] == nlohmann::ordered_json({"read", "write"}));
+  CHECK_FALSE(auth.contains("mtls"));
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].path == "components.securitySchemes.mtls");
+
+  const auto& routes = r.config["routes"];
+  CHECK_FALSE(routes[0].contains("auth"));  // security: [] makes it public
+  CHECK(routes[1]["auth"] == nlohmann::ordered_json({"key"}));  // the document's default
+  CHECK(routes[2]["auth"] == nlohmann::ordered_json::parse(R"([{"oidc": ["write"]}, {"key": [], "basic": []}])"));
+  CHECK_FALSE(routes[3].contains("auth"));  // {} is one of the alternatives: anonymous allowed
+
+  auto loaded = model::load_config_text(import::to_yaml(r.config, ""), "/tmp/g.yaml");
+  CHECK(text(loaded.diagnostics) == "");
+  REQUIRE(loaded.config);
+  REQUIRE(loaded.config->routes[2].auth.size() == 2);
+  CHECK(loaded.config->routes[2].auth[1].size() == 2);
+  std::remove(p.c_str());
 }
