@@ -45,7 +45,10 @@ TEST_CASE("serve answers the sample's mocks, routes by specificity, 404/405, and
   REQUIRE(one);
   CHECK(one->status == 200);
 
-  auto created = client.Post("/pets", "{}", "application/json");
+  auto anonymous = client.Post("/pets", "{}", "application/json");
+  REQUIRE(anonymous);
+  CHECK(anonymous->status == 401);
+  auto created = client.Post("/pets", {{"x-api-key", "dev-key"}}, "{}", "application/json");
   REQUIRE(created);
   CHECK(created->status == 201);
   CHECK(created->get_header_value("location") == "/pets/3");
@@ -66,14 +69,14 @@ TEST_CASE("serve answers the sample's mocks, routes by specificity, 404/405, and
   CHECK(head->status == 200);
   CHECK(head->body.empty());
 
-  auto del = client.Delete("/pets/1");
+  auto del = client.Delete("/pets/1", {{"x-api-key", "dev-key"}});
   REQUIRE(del);
   CHECK(del->status == 204);
 
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
   auto lines = log_lines(server.out());
-  REQUIRE(lines.size() == 8);
+  REQUIRE(lines.size() == 9);
   CHECK(lines[0]["method"] == "GET");
   CHECK(lines[0]["path"] == "/pets");
   CHECK(lines[0]["route"] == "listPets");
@@ -81,8 +84,10 @@ TEST_CASE("serve answers the sample's mocks, routes by specificity, 404/405, and
   CHECK(lines[0]["bytes"] == list->body.size());
   CHECK(lines[0]["duration_ms"].is_number());
   CHECK(lines[0]["time"].get<std::string>().size() == 24);
-  CHECK(lines[4]["route"].is_null());
-  CHECK(lines[4]["status"] == 404);
+  CHECK(lines[3]["route"] == "createPet");
+  CHECK(lines[3]["status"] == 401);
+  CHECK(lines[5]["route"].is_null());
+  CHECK(lines[5]["status"] == 404);
 }
 
 TEST_CASE("serve proxies to a backend with path rewriting, and answers 502 when it is down") {
