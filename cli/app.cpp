@@ -10,7 +10,7 @@
 namespace apigw::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {import_command(), lint_command(), serve_command(), cost_command()};
+  static const std::vector<Command> table = {import_command(), lint_command(), serve_command(), cost_command(), schema_command()};
   return table;
 }
 

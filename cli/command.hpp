@@ -28,6 +28,7 @@ Command lint_command();
 Command serve_command();
 Command cost_command();
 Command import_command();
+Command schema_command();
 
 // Colour on a terminal only, never with NO_COLOR set.
 bool use_colour(int fd);

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Schema validation throughput, apigw against ajv (npm `ajv` + `ajv-formats`, installed into a temp dir), side by
+# side in one run: real request bodies of the GitHub spec (its examples, a few KB each) validated against their
+# schemas, plus one ~1 MB body (a git tree of many entries). Then the whole GitHub spec (5.7 MB) against the
+# OpenAPI 3.0 meta-schema. Prints throughputs and ratios (apigw / ajv); never a pass/fail.
+#   bash bench/schema.sh [--bodies N] [--iterations N]
+# Env: SPEC (default ../shared/corpus/large/api.github.com.json), APIGW (default build/release/apigw; built with
+# `bash .ci/dev build` when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SPEC=${SPEC:-../shared/corpus/large/api.github.com.json}
+META=${META:-../shared/corpus/openapi-schemas/v3.0/schema.json}
+APIGW=${APIGW:-build/release/apigw}
+BODIES=40
+ITERATIONS=2000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bodies) BODIES=$2; shift ;;
+    --iterations) ITERATIONS=$2; shift ;;
+    *) echo "bench/schema.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -f "$SPEC" ] || { echo "bench/schema.sh: $SPEC not found (set SPEC=...)" >&2; exit 2; }
+[ -x "$APIGW" ] || bash .ci/dev build >/dev/null
+command -v node >/dev/null && command -v npm >/dev/null || { echo "bench/schema.sh: node and npm are needed for ajv" >&2; exit 2; }
+TMP=$(mktemp -d)
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+echo "installing ajv and ajv-formats into $TMP ..." >&2
+npm install --prefix "$TMP" --silent --no-audit --no-fund ajv@8 ajv-formats@2 >/dev/null
+
+# 1. Pick request bodies (schema pointer + example) and make the ~1 MB one.
+cat > "$TMP/extract.js" <<'JS'
+const fs = require('fs');
+const [spec_path, out_dir, wanted] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+const spec = JSON.parse(fs.readFileSync(spec_path, 'utf8'));
+const esc = (t) => t.replace(/~/g, '~0').replace(/\//g, '~1');
+const all = [];
+for (const [p, item] of Object.entries(spec.paths))
+  for (const [m, op] of Object.entries(item)) {
+    const c = op && op.requestBody && op.requestBody.content && op.requestBody.content['application/json'];
+    if (!c || !c.schema || !c.examples) continue;
+    const ex = Object.values(c.examples).find((e) => e && 'value' in e);
+    if (!ex) continue;
+    all.push({pointer: `/paths/${esc(p)}/${m}/requestBody/content/application~1json/schema`, body: ex.value,
+              name: `${m} ${p}`});
+  }
+const step = Math.max(1, Math.floor(all.length / wanted));
+const picked = all.filter((_, i) => i % step === 0).slice(0, wanted);
+const tree = all.find((b) => b.name === 'post /repos/{owner}/{repo}/git/trees');
+if (tree) {
+  const entries = [];
+  for (let i = 0; JSON.stringify(entries).length < 1000000; ++i)
+    entries.push({path: `src/dir${i % 97}/file${i}.rb`, mode: '100644', type: 'blob',
+                  sha: '44b4fc6d56897b048c772eb4087f854f46256132'});
+  picked.push({pointer: tree.pointer, body: {base_tree: '9fb037999f264ba9a7fc6274d15fa3ae2ab98312', tree: entries},
+               name: 'post /repos/{owner}/{repo}/git/trees (1 MB body)', big: true});
+}
+const list = picked.map((b, i) => {
+  const file = `${out_dir}/body${i}.json`;
+  fs.writeFileSync(file, JSON.stringify(b.body));
+  return {pointer: b.pointer, file, name: b.name, big: !!b.big};
+});
+fs.writeFileSync(`${out_dir}/bodies.json`, JSON.stringify(list));
+for (const b of list) console.log(`${b.pointer}\t${b.file}\t${b.big ? 1 : 0}`);
+JS
+node "$TMP/extract.js" "$SPEC" "$TMP" "$BODIES" > "$TMP/bodies.tsv"
+
+# 2. ajv: compile each schema once (refs into the spec), validate each body ITERATIONS times (the big one fewer).
+cat > "$TMP/ajv.js" <<'JS'
+const fs = require('fs');
+const Ajv = require('ajv');
+const addFormats = require('ajv-formats');
+const [spec_path, dir, iterations] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+const spec = JSON.parse(fs.readFileSync(spec_path, 'utf8'));
+const list = JSON.parse(fs.readFileSync(`${dir}/bodies.json`, 'utf8'));
+const ajv = new Ajv({strict: false, logger: false, validateSchema: false, allErrors: false});
+addFormats(ajv);
+const unesc = (t) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+spec.components.schemas = spec.components.schemas || {};
+list.forEach((b, i) => {
+  let node = spec;
+  for (const t of b.pointer.split('/').slice(1)) node = node[unesc(t)];
+  spec.components.schemas[`__bench${i}`] = node;
+});
+ajv.addSchema(spec, 'spec');
+list.forEach((b, i) => {
+  const validate = ajv.getSchema(`spec#/components/schemas/__bench${i}`);
+  const data = JSON.parse(fs.readFileSync(b.file, 'utf8'));
+  const n = b.big ? Math.max(20, Math.floor(iterations / 100)) : iterations;
+  let valid = 0;
+  for (let k = 0; k < Math.min(n, 10); ++k) validate(data);  // warm-up (JIT)
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < n; ++k) valid += validate(data) ? 1 : 0;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(`${i}\t${n}\t${ms}\t${valid}`);
+});
+JS
+node "$TMP/ajv.js" "$SPEC" "$TMP" "$ITERATIONS" > "$TMP/ajv.tsv"
+
+# 3. apigw: the same bodies, same iteration counts (--repeat prints "N validations in X ms").
+i=0
+: > "$TMP/apigw.tsv"
+while IFS=$'\t' read -r pointer file big; do
+  n=$ITERATIONS
+  [ "$big" = 1 ] && n=$(( ITERATIONS / 100 > 20 ? ITERATIONS / 100 : 20 ))
+  line=$("$APIGW" schema validate "$SPEC#$pointer" "$file" --repeat "$n" 2>&1 >/dev/null | grep ' validations in ' || true)
+  ms=$(echo "$line" | sed -E 's/.* validations in ([0-9.e+-]+) ms.*/\1/')
+  valid=$(echo "$line" | sed -E 's/.*, ([0-9]+) valid\).*/\1/')
+  printf '%s\t%s\t%s\t%s\n' "$i" "$n" "${ms:-nan}" "${valid:-?}" >> "$TMP/apigw.tsv"
+  i=$((i + 1))
+done < "$TMP/bodies.tsv"
+
+# 4. Report.
+node - "$TMP" <<'JS'
+const fs = require('fs');
+const dir = process.argv[2];
+const list = JSON.parse(fs.readFileSync(`${dir}/bodies.json`, 'utf8'));
+const read = (f) => fs.readFileSync(`${dir}/${f}`, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const ajv = read('ajv.tsv'), apigw = read('apigw.tsv');
+let small_a = 0, small_j = 0, small_n = 0, bytes = 0;
+const rows = [];
+list.forEach((b, i) => {
+  const [, n, a_ms, a_valid] = apigw[i], [, , j_ms, j_valid] = ajv[i];
+  const size = fs.statSync(b.file).size;
+  if (b.big) rows.push({b, n: Number(n), a: Number(a_ms), j: Number(j_ms), size, a_valid, j_valid});
+  else { small_a += Number(a_ms); small_j += Number(j_ms); small_n += Number(n); bytes += size * Number(n); }
+  if (a_valid !== j_valid) console.log(`note: validity differs on ${b.name}: apigw ${a_valid}/${n} valid, ajv ${j_valid}/${n}`);
+});
+const fmt = (x) => x.toFixed(0).padStart(10);
+console.log(`\nrequest bodies (${list.length - rows.length} GitHub examples, ${small_n} validations, ${(bytes / small_n / 1024).toFixed(1)} KB avg):`);
+console.log(`  apigw ${fmt(small_n / small_a * 1000)} validations/s`);
+console.log(`  ajv   ${fmt(small_n / small_j * 1000)} validations/s`);
+console.log(`  ratio apigw/ajv: ${(small_j / small_a).toFixed(2)}`);
+for (const r of rows) {
+  console.log(`${r.b.name}, ${(r.size / 1e6).toFixed(2)} MB, ${r.n} validations:`);
+  console.log(`  apigw ${(r.a / r.n).toFixed(2)} ms each; ajv ${(r.j / r.n).toFixed(2)} ms each; ratio apigw/ajv: ${(r.j / r.a).toFixed(2)}`);
+}
+JS
+
+# 5. The whole spec against the OpenAPI 3.0 meta-schema (target: under 0.3 s).
+if [ -f "$META" ]; then
+  start=$(date +%s.%N)
+  "$APIGW" schema validate "$META" "$SPEC" >/dev/null
+  end=$(date +%s.%N)
+  repeat=$("$APIGW" schema validate "$META" "$SPEC" --repeat 5 2>&1 >/dev/null | grep ' validations in ' | sed -E 's/.* validations in ([0-9.]+) ms.*/\1/')
+  echo
+  echo "GitHub spec ($(du -h "$SPEC" | cut -f1)) against the OpenAPI 3.0 meta-schema:"
+  echo "  apigw schema validate, wall (load + compile + validate): $(echo "$end - $start" | bc) s (target < 0.3 s)"
+  echo "  validation alone: $(echo "scale=1; $repeat / 5" | bc) ms"
+fi

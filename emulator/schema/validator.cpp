@@ -1,0 +1,756 @@
+// Validation: walks the compiled graph against an instance. Two modes share one code path: collecting errors (with
+// instance and schema locations) and a fast yes/no probe used inside anyOf/oneOf/not/if/contains.
+#include <algorithm>
+#include <optional>
+#include <regex>
+
+#include "emulator/schema/compiled.hpp"
+#include "emulator/schema/value.hpp"
+
+namespace apigw::schema {
+
+namespace {
+
+struct Segment {
+  const std::string* key = nullptr;
+  size_t index = 0;
+};
+
+// What in-place subschemas evaluated, for unevaluatedProperties / unevaluatedItems.
+struct Annotations {
+  std::vector<std::string_view> props;
+  bool all_items = false;
+  size_t prefix = 0;
+  std::vector<size_t> contained;
+
+  void merge(const Annotations& o) {
+    props.insert(props.end(), o.props.begin(), o.props.end());
+    all_items = all_items || o.all_items;
+    prefix = std::max(prefix, o.prefix);
+    contained.insert(contained.end(), o.contained.begin(), o.contained.end());
+  }
+  bool has_prop(std::string_view k) const { return std::find(props.begin(), props.end(), k) != props.end(); }
+  bool has_item(size_t i) const {
+    return all_items || i < prefix || std::find(contained.begin(), contained.end(), i) != contained.end();
+  }
+};
+
+std::string type_list(uint8_t types, bool nullable) {
+  static const std::pair<uint8_t, const char*> k_names[] = {
+      {k_type_integer, "integer"}, {k_type_number, "number"}, {k_type_string, "string"}, {k_type_boolean, "boolean"},
+      {k_type_object, "object"},   {k_type_array, "array"},   {k_type_null, "null"}};
+  std::vector<const char*> names;
+  for (const auto& [bit, name] : k_names)
+    if ((types & bit) || (bit == k_type_null && nullable && !(types & k_type_null))) names.push_back(name);
+  if (names.empty()) return "nothing";
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+std::string number_text(const doc::Node& n) { return value::to_text(n); }
+
+// "1 character", "3 characters".
+std::string count_of(int64_t n, const char* noun) {
+  std::string word = noun;
+  if (n != 1) word = word.back() == 'y' ? word.substr(0, word.size() - 1) + "ies" : word + "s";
+  return std::to_string(n) + " " + word;
+}
+
+class Validator {
+ public:
+  Validator(const Compiled& c, const ValidateOptions& o, std::vector<Error>* errors)
+      : c_(c), o_(o), errors_(errors), limit_(o.max_errors), max_depth_(std::min(o.max_depth, k_max_depth_limit)) {}
+
+  bool validate(const Node& s, const doc::Node& inst, Annotations* ann);
+
+ private:
+  const Compiled& c_;
+  const ValidateOptions& o_;
+  std::vector<Error>* errors_;
+  size_t limit_;
+  std::vector<Segment> path_;
+  std::vector<const Resource*> scope_;
+  size_t max_depth_;
+  size_t depth_ = 0;
+
+  bool full() const { return errors_ && limit_ && errors_->size() >= limit_; }
+
+  std::string pointer() const {
+    std::string p;
+    for (const auto& seg : path_) {
+      p += '/';
+      if (seg.key)
+        p += escape_pointer_token(*seg.key);
+      else
+        p += std::to_string(seg.index);
+    }
+    return p;
+  }
+
+  // Records an error; returns true when validation of the current node should go on.
+  template <class Message>
+  bool report(const Node& s, std::string_view keyword, const doc::Node& inst, Message&& message) {
+    if (!errors_) return false;
+    if (full()) return false;
+    std::string where = s.loc;
+    if (!keyword.empty()) {
+      where += '/';
+      where += keyword;
+    }
+    errors_->push_back({pointer(), std::move(where), inst.mark, message()});
+    return !full();
+  }
+
+  // Yes/no, no errors recorded.
+  bool probe(const Node& s, const doc::Node& inst, Annotations* ann) {
+    auto* saved = errors_;
+    errors_ = nullptr;
+    bool ok = validate(s, inst, ann);
+    errors_ = saved;
+    return ok;
+  }
+
+  bool child(const Node& s, const doc::Node& inst, const std::string* key, size_t index) {
+    if (!errors_) return validate(s, inst, nullptr);  // locations are only needed for errors
+    path_.push_back({key, index});
+    bool ok = validate(s, inst, nullptr);
+    path_.pop_back();
+    return ok;
+  }
+
+  static bool flag(const Node* n, bool Node::*member) {
+    for (int hops = 0; n && hops < 16; ++hops, n = n->ref)
+      if (n->*member) return true;
+    return false;
+  }
+
+  bool leaf_ok(const Node& s, const doc::Node& inst) const;
+  void closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
+                      const doc::Node& inst);
+  bool validate_keywords(const Node& s, const doc::Node& inst, Annotations* a);
+  // One function per group of keywords keeps the frame of each recursion level small (sanitizer builds especially).
+  [[gnu::noinline]] bool check_scalar(const Node& s, const doc::Node& inst);
+  [[gnu::noinline]] bool check_array(const Node& s, const doc::Node& inst, Annotations* a);
+  [[gnu::noinline]] bool check_object(const Node& s, const doc::Node& inst, Annotations* a);
+  [[gnu::noinline]] bool check_applicators(const Node& s, const doc::Node& inst, Annotations* a);
+};
+
+// When every branch fails, report the one that came closest: fewest errors, then the deepest in the instance. When
+// several tie with a single enum/const (or a single type) error at the same place, they are merged into one error
+// listing every alternative ("expected one of "path", "query", got string "body"").
+void Validator::closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
+                               const doc::Node& inst) {
+  std::vector<std::vector<Error>> results;
+  auto* saved = errors_;
+  size_t saved_limit = limit_;
+  for (const Node* b : branches) {
+    std::vector<Error> tmp;
+    errors_ = &tmp;
+    limit_ = 200;
+    validate(*b, inst, nullptr);
+    results.push_back(std::move(tmp));
+  }
+  errors_ = saved;
+  limit_ = saved_limit;
+  auto depth_of = [](const std::vector<Error>& es) {
+    size_t depth = 0;
+    for (const auto& e : es)
+      depth =
+          std::max(depth, static_cast<size_t>(std::count(e.instance_location.begin(), e.instance_location.end(), '/')));
+    return depth;
+  };
+  size_t best = results.size();
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].empty()) continue;
+    if (best == results.size() || results[i].size() < results[best].size() ||
+        (results[i].size() == results[best].size() && depth_of(results[i]) > depth_of(results[best])))
+      best = i;
+  }
+  if (best == results.size()) {
+    report(s, keyword, inst, [&] { return "the value matches none of the " + std::string(keyword) + " schemas"; });
+    return;
+  }
+  // Single-error ties at the same instance location, all of one kind: merge.
+  auto kind_of = [](const Error& e) -> int {
+    auto ends = [&](std::string_view tail) {
+      return e.schema_location.size() >= tail.size() &&
+             e.schema_location.compare(e.schema_location.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (ends("/enum") || ends("/const")) return 1;
+    if (ends("/type")) return 2;
+    return 0;
+  };
+  const Error& first = results[best].front();
+  int kind = results[best].size() == 1 ? kind_of(first) : 0;
+  std::vector<std::string> alternatives;
+  if (kind != 0) {
+    for (const auto& r : results) {
+      if (r.size() != 1 || r[0].instance_location != first.instance_location) {
+        if (r.size() <= 1) kind = 0;  // a tie that does not fit the pattern
+        continue;
+      }
+      if (kind_of(r[0]) != kind) {
+        kind = 0;
+        break;
+      }
+      // "expected X, got Y": keep X (for enums, the values inside the brackets).
+      const std::string& m = r[0].message;
+      auto got = m.rfind(", got ");
+      if (m.rfind("expected ", 0) != 0 || got == std::string::npos) {
+        kind = 0;
+        break;
+      }
+      std::string x = m.substr(9, got - 9);
+      if (x.rfind("one of [", 0) == 0 && x.back() == ']') {
+        x = x.substr(8, x.size() - 9);
+        std::string spaced;
+        for (char c : x) spaced += c == ',' ? std::string(", ") : std::string(1, c);  // shown as a list
+        x = spaced;
+      }
+      if (std::find(alternatives.begin(), alternatives.end(), x) == alternatives.end()) alternatives.push_back(x);
+    }
+  }
+  if (kind != 0 && alternatives.size() > 1) {
+    std::string joined;
+    for (size_t i = 0; i < alternatives.size(); ++i) {
+      if (i) joined += kind == 2 ? (i + 1 == alternatives.size() ? " or " : ", ") : ", ";
+      joined += alternatives[i];
+    }
+    Error merged = first;
+    merged.schema_location = s.loc + "/" + keyword;
+    std::string got = first.message.substr(first.message.rfind(", got ") + 6);
+    merged.message = (kind == 1 ? "expected one of " : "expected ") + joined + ", got " + got;
+    if (!full()) errors_->push_back(std::move(merged));
+    return;
+  }
+  for (auto& e : results[best]) {
+    if (full()) break;
+    errors_->push_back(std::move(e));
+  }
+}
+
+#define APIGW_FAIL(keyword, message)                                        \
+  do {                                                                      \
+    valid = false;                                                          \
+    if (!report(s, keyword, inst, [&]() { return message; })) return false; \
+  } while (0)
+#define APIGW_CHECK(expr)                   \
+  do {                                      \
+    if (!(expr)) {                          \
+      valid = false;                        \
+      if (!errors_ || full()) return false; \
+    }                                       \
+  } while (0)
+
+// The yes/no check of a leaf node (no subschemas), without the bookkeeping of validate().
+bool Validator::leaf_ok(const Node& s, const doc::Node& inst) const {
+  if (s.types) {
+    uint8_t bit = 0;
+    switch (inst.kind) {
+      case doc::Kind::Null:
+        bit = k_type_null;
+        break;
+      case doc::Kind::Bool:
+        bit = k_type_boolean;
+        break;
+      case doc::Kind::Object:
+        bit = k_type_object;
+        break;
+      case doc::Kind::Array:
+        bit = k_type_array;
+        break;
+      case doc::Kind::String:
+        bit = k_type_string;
+        break;
+      case doc::Kind::Int:
+        bit = k_type_integer | k_type_number;
+        break;
+      case doc::Kind::Float:
+        bit = value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
+        break;
+    }
+    if (!(s.types & bit) && !(s.nullable && inst.is_null())) return false;
+  }
+  if (s.enum_values && !(s.nullable && inst.is_null())) {
+    bool found = false;
+    if (s.enum_all_strings) {
+      if (inst.is_string())
+        for (std::string_view e : s.enum_strings)
+          if (same_text(e, inst.as_string())) {
+            found = true;
+            break;
+          }
+    } else {
+      for (const auto& e : s.enum_values->items())
+        if (value::equal(e, inst)) {
+          found = true;
+          break;
+        }
+    }
+    if (!found) return false;
+  }
+  if (s.const_value && !value::equal(*s.const_value, inst)) return false;
+  if (inst.is_number() && s.has_number_keywords) {
+    if (s.minimum && value::compare_numbers(inst, *s.minimum) < 0) return false;
+    if (s.maximum && value::compare_numbers(inst, *s.maximum) > 0) return false;
+    if (s.exclusive_minimum && value::compare_numbers(inst, *s.exclusive_minimum) <= 0) return false;
+    if (s.exclusive_maximum && value::compare_numbers(inst, *s.exclusive_maximum) >= 0) return false;
+    if (s.multiple_of && !value::is_multiple_of(inst, *s.multiple_of)) return false;
+    if ((s.format == format::Id::Int32 || s.format == format::Id::Int64) && (c_.assert_formats || s.format_asserts) &&
+        !format::check(s.format, inst))
+      return false;
+  } else if (inst.is_string() && s.has_string_keywords) {
+    const std::string& str = inst.as_string();
+    if (s.min_length >= 0 || s.max_length >= 0) {
+      size_t n = value::code_points(str);
+      if (s.min_length >= 0 && n < static_cast<size_t>(s.min_length)) return false;
+      if (s.max_length >= 0 && n > static_cast<size_t>(s.max_length)) return false;
+    }
+    if (s.pattern && !s.pattern->search(str)) return false;
+    if (s.format != format::Id::None && (c_.assert_formats || s.format_asserts) &&
+        !format::check(s.format, inst, s.dialect == Dialect::Draft2020))
+      return false;
+  }
+  return true;
+}
+
+bool Validator::validate(const Node& s, const doc::Node& inst, Annotations* ann) {
+  if (s.leaf && !errors_) return leaf_ok(s, inst);
+  if (s.is_bool) {
+    if (s.bool_value) return true;
+    if (!errors_ || full()) return false;
+    report(s, "", inst, [&] { return "no value is allowed here, got " + value::describe(inst); });
+    return false;
+  }
+  if (depth_ >= max_depth_) {
+    if (errors_ && !full())
+      report(s, "", inst, [&] {
+        return "schema evaluation deeper than " + std::to_string(max_depth_) +
+               " levels (a recursive schema that never reaches the end of the instance?)";
+      });
+    return false;
+  }
+  ++depth_;
+  bool pushed = scope_.empty() || scope_.back() != s.resource;
+  if (pushed) scope_.push_back(s.resource);
+  bool ok;
+  if (s.unevaluated_properties || s.unevaluated_items) {
+    Annotations local;
+    ok = validate_keywords(s, inst, &local);
+    if (ok && ann) ann->merge(local);
+  } else {
+    ok = validate_keywords(s, inst, ann);
+  }
+  if (pushed) scope_.pop_back();
+  --depth_;
+  return ok;
+}
+
+bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotations* a) {
+  bool valid = true;
+  if (s.ref) APIGW_CHECK(validate(*s.ref, inst, a));
+  if (s.ref_only) return valid;
+  if (s.dynamic_ref) {
+    const Node* target = s.dynamic_ref;
+    if (!s.dynamic_name.empty())
+      for (const Resource* r : scope_)
+        if (const Node* n = r ? r->dynamic_anchor(s.dynamic_name) : nullptr) {
+          target = n;
+          break;
+        }
+    APIGW_CHECK(validate(*target, inst, a));
+  }
+
+  if (!check_scalar(s, inst)) {
+    valid = false;
+    if (!errors_ || full()) return false;
+  }
+  if (inst.is_array() && s.has_array_keywords && !check_array(s, inst, a)) {
+    valid = false;
+    if (!errors_ || full()) return false;
+  }
+  if (inst.is_object() && s.has_object_keywords && !check_object(s, inst, a)) {
+    valid = false;
+    if (!errors_ || full()) return false;
+  }
+  if (!s.has_applicators) return valid;
+  if (!check_applicators(s, inst, a)) {
+    valid = false;
+    if (!errors_ || full()) return false;
+  }
+  return valid;
+}
+
+// Keywords on the value itself (type, enum, const, numbers, strings): no recursion.
+bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
+  bool valid = true;
+  if (s.types) {
+    uint8_t bit = 0;
+    switch (inst.kind) {
+      case doc::Kind::Null:
+        bit = k_type_null;
+        break;
+      case doc::Kind::Bool:
+        bit = k_type_boolean;
+        break;
+      case doc::Kind::Object:
+        bit = k_type_object;
+        break;
+      case doc::Kind::Array:
+        bit = k_type_array;
+        break;
+      case doc::Kind::String:
+        bit = k_type_string;
+        break;
+      case doc::Kind::Int:
+        bit = k_type_integer | k_type_number;
+        break;
+      case doc::Kind::Float:
+        bit = value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
+        break;
+    }
+    bool ok = (s.types & bit) != 0 || (s.nullable && inst.is_null());
+    if (!ok) APIGW_FAIL("type", "expected " + type_list(s.types, s.nullable) + ", got " + value::describe(inst));
+  }
+  if (s.enum_values && !(s.nullable && inst.is_null())) {
+    bool found = false;
+    if (s.enum_all_strings) {
+      if (inst.is_string())
+        for (std::string_view e : s.enum_strings)
+          if (same_text(e, inst.as_string())) {
+            found = true;
+            break;
+          }
+    } else {
+      for (const auto& e : s.enum_values->items())
+        if (value::equal(e, inst)) {
+          found = true;
+          break;
+        }
+    }
+    if (!found)
+      APIGW_FAIL("enum", "expected one of " + value::to_text(*s.enum_values, 120) + ", got " + value::describe(inst));
+  }
+  if (s.const_value && !value::equal(*s.const_value, inst))
+    APIGW_FAIL("const", "expected " + value::to_text(*s.const_value) + ", got " + value::describe(inst));
+
+  if (inst.is_number() && s.has_number_keywords) {
+    if (s.minimum && value::compare_numbers(inst, *s.minimum) < 0)
+      APIGW_FAIL("minimum", "expected a value >= " + number_text(*s.minimum) + ", got " + value::describe(inst));
+    if (s.maximum && value::compare_numbers(inst, *s.maximum) > 0)
+      APIGW_FAIL("maximum", "expected a value <= " + number_text(*s.maximum) + ", got " + value::describe(inst));
+    const char* emin = s.dialect == Dialect::Draft2020 ? "exclusiveMinimum" : "minimum";
+    const char* emax = s.dialect == Dialect::Draft2020 ? "exclusiveMaximum" : "maximum";
+    if (s.exclusive_minimum && value::compare_numbers(inst, *s.exclusive_minimum) <= 0)
+      APIGW_FAIL(emin, "expected a value > " + number_text(*s.exclusive_minimum) + ", got " + value::describe(inst));
+    if (s.exclusive_maximum && value::compare_numbers(inst, *s.exclusive_maximum) >= 0)
+      APIGW_FAIL(emax, "expected a value < " + number_text(*s.exclusive_maximum) + ", got " + value::describe(inst));
+    if (s.multiple_of && !value::is_multiple_of(inst, *s.multiple_of))
+      APIGW_FAIL("multipleOf",
+                 "expected a multiple of " + number_text(*s.multiple_of) + ", got " + value::describe(inst));
+    if ((s.format == format::Id::Int32 || s.format == format::Id::Int64) && (c_.assert_formats || s.format_asserts) &&
+        !format::check(s.format, inst))
+      APIGW_FAIL("format", "expected an " + s.format_name + " value, got " + value::describe(inst));
+  } else if (inst.is_string() && s.has_string_keywords) {
+    const std::string& str = inst.as_string();
+    if (s.min_length >= 0 || s.max_length >= 0) {
+      size_t n = value::code_points(str);
+      if (s.min_length >= 0 && n < static_cast<size_t>(s.min_length))
+        APIGW_FAIL("minLength",
+                   "expected at least " + count_of(s.min_length, "character") + ", got " + std::to_string(n));
+      if (s.max_length >= 0 && n > static_cast<size_t>(s.max_length))
+        APIGW_FAIL("maxLength",
+                   "expected at most " + count_of(s.max_length, "character") + ", got " + std::to_string(n));
+    }
+    if (s.pattern && !s.pattern->search(str)) {
+      if (s.pattern->too_long(str))
+        APIGW_FAIL("pattern", "cannot check a string of " + std::to_string(str.size()) +
+                                  " bytes against a pattern with back-references '" +
+                                  value::shorten(s.pattern->source) + "' (limit " +
+                                  std::to_string(Regex::k_backtracking_limit) + ")");
+      else
+        APIGW_FAIL("pattern", "expected a string matching '" + value::shorten(s.pattern->source) + "', got " +
+                                  value::describe(inst));
+    }
+    if (s.format != format::Id::None && (c_.assert_formats || s.format_asserts) &&
+        !format::check(s.format, inst, s.dialect == Dialect::Draft2020))
+      APIGW_FAIL("format", "expected a valid " + s.format_name + ", got " + value::describe(inst));
+  }
+  return valid;
+}
+
+bool Validator::check_array(const Node& s, const doc::Node& inst, Annotations* a) {
+  bool valid = true;
+  const auto& items = inst.items();
+  if (s.min_items >= 0 && items.size() < static_cast<size_t>(s.min_items))
+    APIGW_FAIL("minItems",
+               "expected at least " + count_of(s.min_items, "item") + ", got " + std::to_string(items.size()));
+  if (s.max_items >= 0 && items.size() > static_cast<size_t>(s.max_items))
+    APIGW_FAIL("maxItems",
+               "expected at most " + count_of(s.max_items, "item") + ", got " + std::to_string(items.size()));
+  if (size_t i = 0, j = 0; s.unique_items && value::find_duplicate(items, i, j))
+    APIGW_FAIL("uniqueItems",
+               "expected unique items, but items " + std::to_string(i) + " and " + std::to_string(j) + " are equal");
+  size_t prefix = std::min(s.prefix_items.size(), items.size());
+  for (size_t i = 0; i < prefix; ++i) APIGW_CHECK(child(*s.prefix_items[i], items[i], nullptr, i));
+  if (a) a->prefix = std::max(a->prefix, prefix);
+  if (s.items) {
+    if (!errors_ && s.items->leaf) {
+      for (size_t i = prefix; i < items.size(); ++i)
+        if (!leaf_ok(*s.items, items[i])) return false;
+    } else {
+      for (size_t i = prefix; i < items.size(); ++i) APIGW_CHECK(child(*s.items, items[i], nullptr, i));
+    }
+    if (a) a->all_items = true;
+  }
+  if (s.contains) {
+    size_t matches = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      path_.push_back({nullptr, i});
+      bool ok = probe(*s.contains, items[i], nullptr);
+      path_.pop_back();
+      if (ok) {
+        ++matches;
+        if (a) a->contained.push_back(i);
+      }
+    }
+    if (matches < static_cast<size_t>(s.min_contains))
+      APIGW_FAIL(s.min_contains == 1 ? "contains" : "minContains",
+                 "expected at least " + count_of(s.min_contains, "item") + " matching 'contains', got " +
+                     std::to_string(matches));
+    if (s.max_contains >= 0 && matches > static_cast<size_t>(s.max_contains))
+      APIGW_FAIL("maxContains", "expected at most " + count_of(s.max_contains, "item") + " matching 'contains', got " +
+                                    std::to_string(matches));
+  }
+  return valid;
+}
+
+bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* a) {
+  bool valid = true;
+  const auto& members = inst.members();
+  if (s.min_props >= 0 && members.size() < static_cast<size_t>(s.min_props))
+    APIGW_FAIL("minProperties",
+               "expected at least " + count_of(s.min_props, "property") + ", got " + std::to_string(members.size()));
+  if (s.max_props >= 0 && members.size() > static_cast<size_t>(s.max_props))
+    APIGW_FAIL("maxProperties",
+               "expected at most " + count_of(s.max_props, "property") + ", got " + std::to_string(members.size()));
+  for (const auto& name : s.required) {
+    if (inst.find(name)) continue;
+    if (o_.direction != Direction::None) {
+      const Node* ps = s.find_property(name);
+      if (o_.direction == Direction::Request && flag(ps, &Node::read_only)) continue;
+      if (o_.direction == Direction::Response && flag(ps, &Node::write_only)) continue;
+    }
+    APIGW_FAIL("required", "missing required property '" + name + "'");
+  }
+  for (const auto& m : members) {
+    bool matched = false;
+    const Node* ps = s.properties.empty() ? nullptr : s.find_property(m.key);
+    if (ps && !errors_ && o_.direction == Direction::None) {
+      matched = true;
+      APIGW_CHECK(ps->leaf ? leaf_ok(*ps, m.value) : validate(*ps, m.value, nullptr));
+    } else if (ps) {
+      matched = true;
+      path_.push_back({&m.key, 0});
+      if (o_.direction == Direction::Request && flag(ps, &Node::read_only)) {
+        valid = false;
+        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/readOnly", m.value,
+                    [&] { return "property '" + m.key + "' is read-only and must not be sent in a request"; })) {
+          path_.pop_back();
+          return false;
+        }
+      } else if (o_.direction == Direction::Response && flag(ps, &Node::write_only)) {
+        valid = false;
+        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/writeOnly", m.value,
+                    [&] { return "property '" + m.key + "' is write-only and must not appear in a response"; })) {
+          path_.pop_back();
+          return false;
+        }
+      }
+      bool ok = validate(*ps, m.value, nullptr);
+      path_.pop_back();
+      APIGW_CHECK(ok);
+    }
+    for (const auto& [re, pattern_schema] : s.pattern_properties) {
+      if (!re.search(m.key)) continue;
+      matched = true;
+      APIGW_CHECK(child(*pattern_schema, m.value, &m.key, 0));
+    }
+    if (!matched && s.additional_properties) {
+      matched = true;
+      const Node& ap = *s.additional_properties;
+      if (ap.is_bool && !ap.bool_value) {
+        path_.push_back({&m.key, 0});
+        valid = false;
+        bool go_on = report(s, "additionalProperties", m.value, [&] { return "unexpected property '" + m.key + "'"; });
+        path_.pop_back();
+        if (!go_on) return false;
+      } else {
+        APIGW_CHECK(child(ap, m.value, &m.key, 0));
+      }
+    }
+    if (matched && a) a->props.push_back(m.key);
+  }
+  for (const auto& [name, needed] : s.dependent_required) {
+    if (!inst.find(name)) continue;
+    for (const auto& other : needed)
+      if (!inst.find(other))
+        APIGW_FAIL(s.dialect == Dialect::Draft2020 ? "dependentRequired" : "dependencies",
+                   "property '" + name + "' requires property '" + other + "'");
+  }
+  for (const auto& [name, ds] : s.dependent_schemas)
+    if (inst.find(name)) APIGW_CHECK(validate(*ds, inst, a));
+  if (s.property_names) {
+    for (const auto& m : members) {
+      doc::Node key = doc::Node::string(m.key, m.key_mark);
+      APIGW_CHECK(child(*s.property_names, key, &m.key, 0));
+    }
+  }
+  return valid;
+}
+
+// allOf/anyOf/oneOf/not/if and the discriminator, then unevaluated*: after everything else, using what the other
+// keywords evaluated.
+bool Validator::check_applicators(const Node& s, const doc::Node& inst, Annotations* a) {
+  bool valid = true;
+  // In-place applicators.
+  for (const Node* b : s.all_of) APIGW_CHECK(validate(*b, inst, a));
+  bool discriminated = false;
+  if (!s.discriminator.empty() && inst.is_object() && (!s.one_of.empty() || !s.any_of.empty())) {
+    discriminated = true;
+    const doc::Node* v = inst.find(s.discriminator);
+    const Node* target = nullptr;
+    if (v && v->is_string())
+      for (const auto& [name, n] : s.discriminator_map)
+        if (name == v->as_string()) target = n;
+    if (!v) {
+      APIGW_FAIL("discriminator", "missing required property '" + s.discriminator + "' (the discriminator)");
+    } else if (!target) {
+      path_.push_back({&s.discriminator, 0});
+      valid = false;
+      bool go_on = report(s, "discriminator", *v, [&] {
+        std::string names;
+        for (const auto& [name, n] : s.discriminator_map) names += (names.empty() ? "'" : ", '") + name + "'";
+        return "expected one of the discriminator values " + names + ", got " + value::describe(*v);
+      });
+      path_.pop_back();
+      if (!go_on) return false;
+    } else {
+      APIGW_CHECK(validate(*target, inst, a));
+    }
+  }
+  if (!s.any_of.empty() && !discriminated) {
+    bool any = false;
+    for (const Node* b : s.any_of) {
+      Annotations t;
+      if (probe(*b, inst, a ? &t : nullptr)) {
+        any = true;
+        if (!a) break;
+        a->merge(t);
+      }
+    }
+    if (!any) {
+      valid = false;
+      if (!errors_ || full()) return false;
+      closest_branch(s, "anyOf", s.any_of, inst);
+      if (full()) return false;
+    }
+  }
+  if (!s.one_of.empty() && !discriminated) {
+    std::vector<size_t> matching;
+    Annotations first;
+    for (size_t i = 0; i < s.one_of.size() && matching.size() < 2; ++i) {
+      Annotations t;
+      if (probe(*s.one_of[i], inst, a ? &t : nullptr)) {
+        if (matching.empty()) first = std::move(t);
+        matching.push_back(i);
+      }
+    }
+    if (matching.size() == 1) {
+      if (a) a->merge(first);
+    } else if (matching.empty()) {
+      valid = false;
+      if (!errors_ || full()) return false;
+      closest_branch(s, "oneOf", s.one_of, inst);
+      if (full()) return false;
+    } else {
+      APIGW_FAIL("oneOf", "expected exactly one schema of oneOf to match, but schemas " + std::to_string(matching[0]) +
+                              " and " + std::to_string(matching[1]) + " both match");
+    }
+  }
+  if (s.not_ && probe(*s.not_, inst, nullptr))
+    APIGW_FAIL("not", "expected a value that does not match the 'not' schema, got " + value::describe(inst));
+  if (s.if_) {
+    Annotations t;
+    if (probe(*s.if_, inst, a ? &t : nullptr)) {
+      if (a) a->merge(t);
+      if (s.then_) APIGW_CHECK(validate(*s.then_, inst, a));
+    } else if (s.else_) {
+      APIGW_CHECK(validate(*s.else_, inst, a));
+    }
+  }
+
+  // Unevaluated: after everything else, using what the other keywords evaluated.
+  if (s.unevaluated_items && inst.is_array() && a) {
+    const auto& items = inst.items();
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (a->has_item(i)) continue;
+      const Node& ui = *s.unevaluated_items;
+      if (ui.is_bool && !ui.bool_value) {
+        path_.push_back({nullptr, i});
+        valid = false;
+        bool go_on = report(s, "unevaluatedItems", items[i], [&] { return "unexpected item " + std::to_string(i); });
+        path_.pop_back();
+        if (!go_on) return false;
+      } else {
+        APIGW_CHECK(child(ui, items[i], nullptr, i));
+      }
+    }
+    if (valid) a->all_items = true;
+  }
+  if (s.unevaluated_properties && inst.is_object() && a) {
+    for (const auto& m : inst.members()) {
+      if (a->has_prop(m.key)) continue;
+      const Node& up = *s.unevaluated_properties;
+      if (up.is_bool && !up.bool_value) {
+        path_.push_back({&m.key, 0});
+        valid = false;
+        bool go_on = report(s, "unevaluatedProperties", m.value, [&] { return "unexpected property '" + m.key + "'"; });
+        path_.pop_back();
+        if (!go_on) return false;
+      } else {
+        APIGW_CHECK(child(up, m.value, &m.key, 0));
+      }
+    }
+    if (valid)
+      for (const auto& m : inst.members()) a->props.push_back(m.key);
+  }
+  return valid;
+}
+
+#undef APIGW_FAIL
+#undef APIGW_CHECK
+
+}  // namespace
+
+std::vector<Error> Schema::validate(const doc::Node& instance, const ValidateOptions& options) const {
+  std::vector<Error> errors;
+  Validator v(*c_, options, &errors);
+  bool ok = v.validate(*c_->entry, instance, nullptr);
+  if (!ok && errors.empty())
+    errors.push_back({"", c_->entry->loc, instance.mark, "the value does not match the schema"});
+  return errors;
+}
+
+bool Schema::is_valid(const doc::Node& instance, Direction direction) const {
+  ValidateOptions options;
+  options.direction = direction;
+  Validator v(*c_, options, nullptr);
+  return v.validate(*c_->entry, instance, nullptr);
+}
+
+}  // namespace apigw::schema

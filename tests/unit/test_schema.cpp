@@ -1,0 +1,389 @@
+// The schema engine: exact messages and locations, the OpenAPI 3.0 dialect, 2020-12 specifics, recursion, limits.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "emulator/schema/compiled.hpp"
+#include "emulator/schema/schema.hpp"
+#include "emulator/schema/source.hpp"
+
+using namespace apigw;
+using schema::Dialect;
+
+namespace {
+
+std::shared_ptr<const schema::Schema> compile(const std::string& text, Dialect dialect = Dialect::Draft2020,
+                                              std::vector<std::string>* errors_out = nullptr,
+                                              schema::FormatMode formats = schema::FormatMode::Default) {
+  doc::Document d = doc::parse(text, "schema.yaml");
+  REQUIRE_MESSAGE(d.ok(), text);
+  schema::CompileOptions options;
+  options.dialect = dialect;
+  options.formats = formats;
+  std::vector<std::string> errors;
+  auto s = schema::Schema::compile(std::make_shared<const doc::Node>(d.root), "file:///tmp/schema.yaml", "", options,
+                                   errors);
+  if (errors_out)
+    *errors_out = errors;
+  else
+    REQUIRE_MESSAGE(s, (errors.empty() ? std::string("?") : errors[0]));
+  return s;
+}
+
+// One line per error: "pointer line:col: message (schema location)".
+std::string check(const schema::Schema& s, const std::string& instance, schema::ValidateOptions options = {}) {
+  doc::Document d = doc::parse(instance, "instance.json");
+  REQUIRE_MESSAGE(d.ok(), instance);
+  std::string out;
+  auto errors = s.validate(d.root, options);
+  CHECK(errors.empty() == s.is_valid(d.root, options.direction));
+  for (const auto& e : errors)
+    out += (e.instance_location.empty() ? "(root)" : e.instance_location) + " " + std::to_string(e.mark.line) + ":" +
+           std::to_string(e.mark.col) + ": " + e.message + " (" + e.schema_location + ")\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("schema: messages say what was expected and what was found, with both locations") {
+  auto s = compile(R"({"type": "object", "required": ["name", "id"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string", "minLength": 2},
+                   "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "uniqueItems": true}},
+    "additionalProperties": false})");
+  CHECK(check(*s, R"({"id": 1, "name": "Rex"})") == "");
+  CHECK(check(*s, "{\n  \"id\": \"abc\",\n  \"name\": \"R\",\n  \"tags\": [\"a\", \"c\", \"a\"],\n  \"x~/\": 1\n}") ==
+        "/id 2:9: expected integer, got string \"abc\" (#/properties/id/type)\n"
+        "/name 3:11: expected at least 2 characters, got 1 (#/properties/name/minLength)\n"
+        "/tags 4:11: expected unique items, but items 0 and 2 are equal (#/properties/tags/uniqueItems)\n"
+        "/tags/1 4:17: expected one of [\"a\",\"b\"], got string \"c\" (#/properties/tags/items/enum)\n"
+        "/x~0~1 5:10: unexpected property 'x~/' (#/additionalProperties)\n");
+  CHECK(check(*s, R"({"id": 2})") == "(root) 1:1: missing required property 'name' (#/required)\n");
+  CHECK(check(*s, "[]") == "(root) 1:1: expected object, got array (#/type)\n");
+  schema::ValidateOptions first;
+  first.max_errors = 1;
+  CHECK(check(*s, R"({"id": "x", "name": 3})", first) ==
+        "/id 1:8: expected integer, got string \"x\" (#/properties/id/type)\n");
+}
+
+TEST_CASE("schema: numbers follow JSON Schema (1.0 is an integer, decimal multipleOf is exact)") {
+  auto s = compile(R"({"type": "integer", "multipleOf": 3, "minimum": 0, "exclusiveMaximum": 30})");
+  CHECK(check(*s, "9.0") == "");
+  CHECK(check(*s, "9.5") ==
+        "(root) 1:1: expected integer, got number 9.5 (#/type)\n"
+        "(root) 1:1: expected a multiple of 3, got number 9.5 (#/multipleOf)\n");
+  CHECK(check(*s, "30") == "(root) 1:1: expected a value < 30, got integer 30 (#/exclusiveMaximum)\n");
+  CHECK(check(*s, "-3") == "(root) 1:1: expected a value >= 0, got integer -3 (#/minimum)\n");
+  auto cents = compile(R"({"multipleOf": 0.01})");
+  CHECK(check(*cents, "19.99") == "");
+  CHECK(check(*cents, "0.075") == "(root) 1:1: expected a multiple of 0.01, got number 0.075 (#/multipleOf)\n");
+  auto same = compile(R"({"enum": [1, {"a": [2]}], "uniqueItems": true})");
+  CHECK(check(*same, "1.0") == "");
+  CHECK(check(*same, R"({"a": [2.0]})") == "");
+  auto unique = compile(R"({"uniqueItems": true})");
+  CHECK(check(*unique, "[1, 1.0]") ==
+        "(root) 1:1: expected unique items, but items 0 and 1 are equal (#/uniqueItems)\n");
+}
+
+TEST_CASE("schema: string lengths count code points, patterns are ECMAScript") {
+  auto s = compile(R"({"maxLength": 2, "pattern": "^[a-z\u00e9]"})");
+  CHECK(check(*s, "\"\xF0\x9F\x90\xB2\xF0\x9F\x90\xB2\"") ==
+        "(root) 1:1: expected a string matching '^[a-z\xC3\xA9]', got string \"\xF0\x9F\x90\xB2\xF0\x9F\x90\xB2\" "
+        "(#/pattern)\n");
+  CHECK(check(*s, "\"abc\"") == "(root) 1:1: expected at most 2 characters, got 3 (#/maxLength)\n");
+}
+
+TEST_CASE("schema: oneOf and anyOf report the branch that came closest") {
+  auto s = compile(R"({"oneOf": [
+      {"type": "object", "required": ["kind", "radius"],
+       "properties": {"kind": {"const": "circle"}, "radius": {"type": "number"}}},
+      {"type": "object", "required": ["kind", "width", "height"],
+       "properties": {"kind": {"const": "rect"}, "width": {"type": "number"}, "height": {"type": "number"}}},
+      {"type": "string"}]})");
+  CHECK(check(*s, R"({"kind": "rect", "width": 2, "height": 3})") == "");
+  CHECK(check(*s, R"({"kind": "rect", "width": 2, "height": "3"})") ==
+        "/height 1:40: expected number, got string \"3\" (#/oneOf/1/properties/height/type)\n");
+  auto both = compile(R"({"oneOf": [{"type": "integer"}, {"minimum": 2}]})");
+  CHECK(check(*both, "3") ==
+        "(root) 1:1: expected exactly one schema of oneOf to match, but schemas 0 and 1 both match (#/oneOf)\n");
+  auto any = compile(R"({"anyOf": [{"type": "string", "maxLength": 1}, {"type": "integer"}]})");
+  CHECK(check(*any, "\"ab\"") == "(root) 1:1: expected at most 1 character, got 2 (#/anyOf/0/maxLength)\n");
+  // Branches that each fail only on a value or a type at the same place are merged into one list of alternatives.
+  auto values = compile(R"({"properties": {"in": {"oneOf": [{"const": "query"}, {"enum": ["header", "cookie"]}]}}})");
+  CHECK(check(*values, R"({"in": "body"})") ==
+        "/in 1:8: expected one of \"query\", \"header\", \"cookie\", got string \"body\" (#/properties/in/oneOf)\n");
+  auto types = compile(R"({"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})");
+  CHECK(check(*types, "{}") == "(root) 1:1: expected integer, string or array, got object (#/anyOf)\n");
+}
+
+TEST_CASE("schema: recursive schemas, and a bound on runaway recursion") {
+  auto tree = compile(R"({"$defs": {"node": {"type": "object", "required": ["value"],
+      "properties": {"value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+      "$ref": "#/$defs/node"})");
+  CHECK(check(*tree, R"({"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]})") == "");
+  CHECK(check(*tree, R"({"value": 1, "children": [{"value": 2, "children": [{"value": "3"}]}]})") ==
+        "/children/0/children/0/value 1:63: expected integer, got string \"3\" (#/$defs/node/properties/value/type)\n");
+  auto loop = compile(R"({"$ref": "#"})");
+  auto errors = loop->validate(doc::Node::null({}));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.rfind("schema evaluation deeper than 512 levels", 0) == 0);
+}
+
+TEST_CASE("schema: 2020-12 unevaluatedProperties, dependentRequired, if/then/else, prefixItems") {
+  auto s = compile(R"({"allOf": [{"properties": {"a": true}}], "properties": {"b": true},
+      "unevaluatedProperties": false, "dependentRequired": {"a": ["b"]},
+      "if": {"required": ["a"]}, "then": {"properties": {"c": {"type": "string"}}}})");
+  CHECK(check(*s, R"({"a": 1, "b": 2, "c": "x"})") == "");
+  CHECK(check(*s, R"({"b": 2, "c": "x"})") == "/c 1:15: unexpected property 'c' (#/unevaluatedProperties)\n");
+  CHECK(check(*s, R"({"a": 1})") == "(root) 1:1: property 'a' requires property 'b' (#/dependentRequired)\n");
+  auto tuple = compile(R"({"prefixItems": [{"type": "string"}], "items": {"type": "integer"}})");
+  CHECK(check(*tuple, R"(["a", 1, 2])") == "");
+  CHECK(check(*tuple, R"([1, "b"])") ==
+        "/0 1:2: expected string, got integer 1 (#/prefixItems/0/type)\n"
+        "/1 1:5: expected integer, got string \"b\" (#/items/type)\n");
+}
+
+TEST_CASE("schema: formats assert in the OpenAPI dialects and are annotations in 2020-12 unless asked") {
+  const char* text = R"({"format": "date-time"})";
+  CHECK(check(*compile(text, Dialect::Draft2020), "\"yesterday\"") == "");
+  CHECK(check(*compile(text, Dialect::OpenApi30), "\"yesterday\"") ==
+        "(root) 1:1: expected a valid date-time, got string \"yesterday\" (#/format)\n");
+  auto asserted =
+      compile(R"({"properties": {"ip": {"format": "ipv4"}, "n": {"format": "int32"}, "u": {"format": "uuid"}}})",
+              Dialect::Draft2020, nullptr, schema::FormatMode::Assert);
+  CHECK(check(*asserted, R"({"ip": "10.0.0.1", "n": 5, "u": "123e4567-e89b-12d3-a456-426614174000"})") == "");
+  CHECK(check(*asserted, R"({"ip": "10.0.0.256", "n": 2147483648})") ==
+        "/ip 1:8: expected a valid ipv4, got string \"10.0.0.256\" (#/properties/ip/format)\n"
+        "/n 1:27: expected an int32 value, got integer 2147483648 (#/properties/n/format)\n");
+}
+
+TEST_CASE("schema: OpenAPI 3.0 nullable, boolean exclusiveMinimum, $ref replacing its siblings") {
+  auto s = compile(R"(
+type: object
+properties:
+  age: {type: integer, minimum: 0, exclusiveMinimum: true, nullable: true}
+  ref: {$ref: '#/definitions/s', type: integer}
+definitions:
+  s: {type: string}
+)",
+                   Dialect::OpenApi30);
+  CHECK(check(*s, R"({"age": null, "ref": "x"})") == "");
+  CHECK(check(*s, R"({"age": 0, "ref": 1})") ==
+        "/age 1:9: expected a value > 0, got integer 0 (#/properties/age/minimum)\n"
+        "/ref 1:19: expected string, got integer 1 (#/definitions/s/type)\n");
+  CHECK(check(*s, R"({"age": "1"})") ==
+        "/age 1:9: expected integer or null, got string \"1\" (#/properties/age/type)\n");
+  auto draft4 = compile(R"({"type": "integer", "nullable": true})", Dialect::Draft4);
+  CHECK(check(*draft4, "null") == "(root) 1:1: expected integer, got null (#/type)\n");
+}
+
+TEST_CASE("schema: OpenAPI 3.0 readOnly and writeOnly by direction") {
+  auto s = compile(R"(
+type: object
+required: [id, name, password]
+properties:
+  id: {type: integer, readOnly: true}
+  name: {type: string}
+  password: {type: string, writeOnly: true}
+)",
+                   Dialect::OpenApi30);
+  schema::ValidateOptions request, response;
+  request.direction = schema::Direction::Request;
+  response.direction = schema::Direction::Response;
+  CHECK(check(*s, R"({"name": "a", "password": "p"})", request) == "");
+  CHECK(check(*s, R"({"id": 1, "name": "a", "password": "p"})", request) ==
+        "/id 1:8: property 'id' is read-only and must not be sent in a request (#/properties/id/readOnly)\n");
+  CHECK(check(*s, R"({"id": 1, "name": "a"})", response) == "");
+  CHECK(check(*s, R"({"id": 1, "name": "a", "password": "p"})", response) ==
+        "/password 1:36: property 'password' is write-only and must not appear in a response "
+        "(#/properties/password/writeOnly)\n");
+  CHECK(check(*s, R"({"name": "a"})") ==
+        "(root) 1:1: missing required property 'id' (#/required)\n"
+        "(root) 1:1: missing required property 'password' (#/required)\n");
+}
+
+TEST_CASE("schema: OpenAPI 3.0 discriminator with mapping picks the branch to report") {
+  // The document root is not a schema: compile the entry point inside it.
+  doc::Document d = doc::parse(R"(
+components:
+  schemas:
+    Pet:
+      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]
+      discriminator:
+        propertyName: petType
+        mapping: {kitty: '#/components/schemas/Cat'}
+    Cat:
+      type: object
+      required: [petType, lives]
+      properties: {petType: {type: string}, lives: {type: integer}}
+    Dog:
+      type: object
+      required: [petType, bark]
+      properties: {petType: {type: string}, bark: {type: boolean}}
+)",
+                               "openapi.yaml");
+  schema::CompileOptions options;
+  options.dialect = Dialect::OpenApi30;
+  std::vector<std::string> errors;
+  auto pet = schema::Schema::compile(std::make_shared<const doc::Node>(d.root), "file:///tmp/openapi.yaml",
+                                     "/components/schemas/Pet", options, errors);
+  REQUIRE(pet);
+  CHECK(check(*pet, R"({"petType": "kitty", "lives": 9})") == "");
+  CHECK(check(*pet, R"({"petType": "Dog", "bark": true})") == "");
+  CHECK(check(*pet, R"({"petType": "Dog", "lives": 9})") ==
+        "(root) 1:1: missing required property 'bark' (#/components/schemas/Dog/required)\n");
+  CHECK(check(*pet, R"({"petType": "Cow"})") ==
+        "/petType 1:13: expected one of the discriminator values 'kitty', 'Cat', 'Dog', got string \"Cow\" "
+        "(#/components/schemas/Pet/discriminator)\n");
+  CHECK(
+      check(*pet, R"({"lives": 9})") ==
+      "(root) 1:1: missing required property 'petType' (the discriminator) (#/components/schemas/Pet/discriminator)\n");
+}
+
+TEST_CASE("schema: schemas that cannot be compiled say where and why") {
+  std::vector<std::string> errors;
+  CHECK_FALSE(compile(R"({"properties": {"a": {"pattern": "(("}, "b": {"$ref": "#/$defs/missing"}}})",
+                      Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].rfind("#/properties/a/pattern: invalid regular expression '((': ", 0) == 0);
+  CHECK(
+      errors[1] ==
+      "#/properties/b/$ref: $ref '#/$defs/missing' does not resolve (no '/$defs/missing' in file:///tmp/schema.yaml)");
+  errors.clear();
+  CHECK_FALSE(compile(R"({"$ref": "https://example.com/s.json"})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] ==
+        "#/$ref: cannot load 'https://example.com/s.json': remote references are not fetched; map the URL "
+        "to a local folder (--map URL=DIR)");
+  errors.clear();
+  CHECK_FALSE(compile(R"({"type": "integr", "minLength": -1})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "#/type: unknown type string \"integr\"");
+  CHECK(errors[1] == "#/minLength: expected a non-negative integer, got integer -1");
+}
+
+TEST_CASE("schema: dialect names and $schema") {
+  Dialect d{};
+  CHECK(schema::parse_dialect("oas3.0", d));
+  CHECK(d == Dialect::OpenApi30);
+  CHECK_FALSE(schema::parse_dialect("draft7", d));
+  CHECK(schema::dialect_from_schema_uri("http://json-schema.org/draft-04/schema#") == Dialect::Draft4);
+  auto s = compile(R"({"$schema": "http://json-schema.org/draft-04/schema#", "maximum": 5, "exclusiveMaximum": true})");
+  CHECK(s->dialect() == Dialect::Draft4);
+  CHECK(check(*s, "5") == "(root) 1:1: expected a value < 5, got integer 5 (#/maximum)\n");
+}
+
+TEST_CASE("schema: fast paths for common pattern shapes agree with std::regex") {
+  const char* patterns[] = {"^x-",      "abc",       "^\\/",       "^[a-zA-Z0-9\\.\\-_]+$",
+                            "^[A-Z]*$", "^[\\w-]+$", "^[0-9]{3}$", "^(get|put)$",
+                            "^a.c",     "^[^a]+$",   "^[a-]+$"};
+  const char* texts[] = {"",    "x-foo", "X-foo", "abc", "zabcz", "/path",     "Pet.Name-1_x", "Pet Name",
+                         "ABC", "a-b_c", "123",   "get", "abc",   "a\xC3\xA9", "---"};
+  for (const char* p : patterns) {
+    schema::Regex r;
+    r.source = p;
+    r.re = std::make_shared<const std::regex>(p, std::regex::ECMAScript);
+    schema::analyse_pattern(r);
+    for (const char* t : texts) {
+      bool expected = std::regex_search(std::string(t), *r.re);
+      CHECK_MESSAGE(r.search(t) == expected, p << " on '" << t << "'");
+    }
+  }
+  schema::Regex prefix;
+  prefix.source = "^x-";
+  schema::analyse_pattern(prefix);
+  CHECK(prefix.shape == schema::Regex::Shape::Prefix);
+  schema::Regex run;
+  run.source = "^[a-zA-Z0-9\\.\\-_]+$";
+  schema::analyse_pattern(run);
+  CHECK(run.shape == schema::Regex::Shape::ClassRun);
+}
+
+TEST_CASE("schema: a very long chain of $refs compiles without deep recursion and validation stays bounded") {
+  auto chain = [](int n) {
+    std::string text = R"({"$ref": "#/$defs/d0", "$defs": {)";
+    for (int i = 0; i < n; ++i)
+      text += "\"d" + std::to_string(i) + "\": {\"$ref\": \"#/$defs/d" + std::to_string(i + 1) + "\"}, ";
+    return text + "\"d" + std::to_string(n) + "\": {\"type\": \"integer\"}}}";
+  };
+  auto s = compile(chain(20000));
+  CHECK(s->node_count() == 20002);
+  auto errors = s->validate(doc::Node::integer(1, {}));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message ==
+        "schema evaluation deeper than 512 levels (a recursive schema that never reaches the end "
+        "of the instance?)");
+  auto shorter = compile(chain(400));
+  schema::ValidateOptions deep;
+  deep.max_depth = 450;
+  CHECK(shorter->validate(doc::Node::integer(1, {}), deep).empty());
+  CHECK_FALSE(shorter->validate(doc::Node::string("x", {}), deep).empty());
+}
+
+TEST_CASE("schema: one compiled schema validates from several threads at once") {
+  auto s = compile(R"({"type": "array", "items": {"type": "object", "properties": {"n": {"type": "integer"},
+      "s": {"pattern": "^a+$"}}}})");
+  doc::Document good = doc::parse(R"([{"n": 1, "s": "aaa"}, {"n": 2}])", "good.json");
+  doc::Document bad = doc::parse(R"([{"n": 1, "s": "b"}])", "bad.json");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i)
+        if (!s->is_valid(good.root) || s->is_valid(bad.root) || s->validate(bad.root).size() != 1) ++failures;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+}
+
+TEST_CASE("schema: long strings against general patterns do not exhaust the stack") {
+  auto s = compile(R"({"pattern": "^(a|b)*$"})");
+  std::string long_text(300000, 'a');
+  CHECK(s->is_valid(doc::Node::string(long_text, {})));
+  CHECK_FALSE(s->is_valid(doc::Node::string(long_text + "c", {})));
+  auto backref = compile(R"({"pattern": "^(a)\\1*$"})");
+  CHECK(backref->is_valid(doc::Node::string("aaaa", {})));
+  auto errors = backref->validate(doc::Node::string(long_text, {}));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message ==
+        "cannot check a string of 300000 bytes against a pattern with back-references '^(a)\\1*$' "
+        "(limit 2000)");
+}
+
+TEST_CASE("schema: compiling inside a multi-file OpenAPI spec follows $refs across files and cycles") {
+  diag::Diagnostics ds;
+  std::shared_ptr<const openapi::Spec> spec =
+      openapi::Spec::load(std::string(APIGW_SOURCE_DIR) + "/tests/fixtures/openapi/multi/openapi.yaml", ds);
+  REQUIRE(spec);
+  std::vector<std::string> errors;
+  auto pet = schema::compile_in_spec(spec, "/paths/~1pets~1{petId}/get/responses/200/content/application~1json/schema",
+                                     {}, errors);
+  REQUIRE_MESSAGE(pet, (errors.empty() ? "" : errors[0]));
+  CHECK(pet->dialect() == Dialect::OpenApi30);
+  doc::Document d = doc::parse(R"({"id": 1, "name": "Rex", "owner": {"pets": [{"id": 2, "name": "Tom",
+      "owner": {"pets": [{"id": "3", "name": "Kit"}]}}]}})",
+                               "pet.json");
+  auto found = pet->validate(d.root);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].instance_location == "/owner/pets/0/owner/pets/0/id");
+  CHECK(found[0].message == "expected integer, got string \"3\"");
+  CHECK(found[0].schema_location.size() > std::string("pet.yaml#/Pet/properties/id/type").size());
+  CHECK(found[0].schema_location.find("/schemas/pet.yaml#/Pet/properties/id/type") != std::string::npos);
+
+  auto missing =
+      schema::load(std::string(APIGW_SOURCE_DIR) + "/tests/fixtures/openapi/multi/openapi.yaml#/nope", {}, errors);
+  CHECK_FALSE(missing.schema);
+  CHECK(errors.back().find("openapi.yaml#/nope: no such location in the document") != std::string::npos);
+}
+
+TEST_CASE("schema: uniqueItems on large arrays of scalars is not quadratic") {
+  auto s = compile(R"({"uniqueItems": true})");
+  doc::Node big = doc::Node::array({});
+  for (int i = 0; i < 100000; ++i) big.items().push_back(doc::Node::integer(i, {}));
+  big.items().push_back(doc::Node::string("0", {}));
+  CHECK(s->is_valid(big));
+  big.items().push_back(doc::Node::number(99998.0, {}));
+  auto errors = s->validate(big);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "expected unique items, but items 99998 and 100001 are equal");
+}
