@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/cost/cost.hpp"
+#include "emulator/model/config.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::cli {
@@ -19,7 +20,8 @@ struct CostOptions {
   std::string providers = "aws,azure,gcp,oci";
   std::string region;
   std::string pricing_dir;
-  std::string profile, from_log, period, plot;
+  std::string profile, from_log, period, plot, config, growth;
+  uint64_t months = 0;
   std::string format = "table";
   bool free_tier = false;
   bool compare = false;
@@ -74,6 +76,13 @@ int run_cost(const CostOptions& o) {
       *usage.requests > UINT64_MAX / 2 / *usage.response_bytes)
     return bad_input("--requests × --response-size is too large");
   if (o.units == 0) return bad_input("--units must be at least 1");
+  if (!o.growth.empty()) {
+    auto g = cost::parse_percent(o.growth, &error);
+    if (!g) return bad_input("--growth " + o.growth + ": " + error);
+    usage.growth_bp = *g;
+  }
+  if (o.months > 120) return bad_input("--months must be 1 to 120");
+  usage.months = o.months;
   usage.units = o.units;
   usage.gateways = o.gateways;
   if (!o.from_log.empty() && !o.profile.empty()) return bad_input("give --profile or --from-log, not both");
@@ -95,6 +104,21 @@ int run_cost(const CostOptions& o) {
   }
   usage.free_tier = o.free_tier;
   usage.all_products = o.all_products;
+  if (usage.growth_bp > 0 && usage.months == 0) usage.months = 12;
+
+  // --config: the features its routes use, checked against what each product can host.
+  std::vector<cost::FeatureUse> features;
+  if (!o.config.empty()) {
+    model::LoadOptions load;
+    load.missing_env_is_error = false;  // prices do not need the secrets
+    auto loaded = model::load_config_file(o.config, load);
+    if (!loaded.config) {
+      for (const auto& d : loaded.diagnostics)
+        if (d.severity == diag::Severity::Error) std::cerr << d.format() << "\n";
+      return bad_input(o.config + " is not a valid gateway config");
+    }
+    features = cost::config_features(*loaded.config);
+  }
 
   std::vector<std::string> providers = split_commas(o.providers);
   if (providers.empty()) return bad_input("--provider needs at least one of aws, azure, gcp, oci");
@@ -139,7 +163,10 @@ int run_cost(const CostOptions& o) {
   } catch (const cost::DataError& e) {
     return bad_input(std::string("pricing data: ") + e.what());
   }
+  for (auto& e : all)
+    for (const auto& w : cost::check_features(features, e)) std::cerr << w.format() << "\n";
   cost::mark_cheapest(all);
+  if (usage.months > 0) report.projection = cost::project(priced, usage);
   std::vector<cost::BreakEven> break_evens;
   if (o.compare) break_evens = cost::break_evens(priced, usage, all);
   if (!o.plot.empty()) {
@@ -189,6 +216,10 @@ Command cost_command() {
             sub.add_option("--from-log", o->from_log,
                            "measure usage from apigw serve's access log (JSON lines), extrapolated to a month");
             sub.add_option("--period", o->period, "the time the --from-log log covers (default: first to last record)");
+            sub.add_option("--config", o->config,
+                           "gateway config: warn where a provider/product cannot host its routes' features");
+            sub.add_option("--growth", o->growth, "traffic growth per month, compounded: 10% (projection)");
+            sub.add_option("--months", o->months, "projection horizon in months (default 12 with --growth)");
             sub.add_option("--plot", o->plot, "also write an SVG of monthly cost against monthly requests");
             sub.footer(
                 "Examples:\n"
@@ -198,9 +229,11 @@ Command cost_command() {
                 "  apigw cost --requests 50M --pricing ./my-negotiated-prices\n"
                 "  apigw cost --from-log access.jsonl --compare\n"
                 "  apigw cost --profile traffic.yaml --plot cost.svg\n"
+                "  apigw cost --requests 50M --growth 10% --months 12\n"
+                "  apigw cost --config gateway.yaml --requests 50M --compare\n"
                 "\nPrices: pricing/*.json, built in (see docs/cost.md); each figure carries its source, date and\n"
                 "confidence, and figures that are not confirmed are marked *. A month is 730 hours; USD.\n"
-                "Exit codes: 0 ok; 2 bad flags, unknown region or unreadable pricing data.");
+                "Exit codes: 0 ok; 2 bad flags, unknown region, unreadable pricing data or an invalid --config.");
             return [o, &sub]() {
               o->units_given = sub.count("--units") > 0;
               o->gateways_given = sub.count("--gateways") > 0;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/model/config.hpp"
+
 namespace apigw::cost {
 
 class Money {
@@ -135,7 +137,20 @@ struct Usage {
   bool free_tier = false;
   bool all_products = false;
   std::string basis;  // where the usage came from when not flags: "extrapolated from ..."
+  // Growth projection: traffic (requests, WebSocket messages and connection minutes) grows by growth_bp basis
+  // points (1/100 of a percent) a month, compounded; months = 0 means no projection.
+  uint64_t growth_bp = 0;
+  uint64_t months = 0;
 };
+
+// "10%", "2.5%", "0.25%" -> basis points (1000, 250, 25); at most 2 decimals.
+std::optional<uint64_t> parse_percent(std::string_view text, std::string* error = nullptr);
+// `quantity` after `months` months of growth at `growth_bp` a month: each month is the previous month's
+// count × (10000 + growth_bp) / 10000, rounded half up to a whole count (so month 1 is `quantity` itself
+// after 0 months). Saturates at UINT64_MAX.
+uint64_t grow(uint64_t quantity, uint64_t growth_bp, uint64_t months);
+// The usage of month `month` (1-based) of the projection: traffic grown by month - 1 months.
+Usage usage_in_month(const Usage& base, uint64_t month);
 
 // ---- Usage from files ----
 
@@ -145,7 +160,8 @@ struct UsageError : std::runtime_error {
 
 // A traffic profile (YAML): monthly_requests or rps, request_size, response_size, cache, ws_messages,
 // ws_message_size, ws_connection_minutes, units, self_hosted_gateway_count, and optionally routes: a list of
-// {name, monthly_requests, request_size, response_size} summed into the totals (sizes weighted by requests).
+// {name, monthly_requests, request_size, response_size} summed into the totals (sizes weighted by requests);
+// growth ("10%" a month) and months (1 to 120) for a projection.
 // Fills only quantities `usage` does not have yet. Throws UsageError.
 void apply_profile(const std::string& path, Usage& usage);
 
@@ -182,6 +198,9 @@ struct ProductEstimate {
   bool complete = true;      // no line with an unknown price or unknown usage that matters
   bool production = true;
   bool cheapest = false;
+  // From --config: what the product cannot host natively ("needs a Lambda authorizer for basic auth").
+  std::vector<std::string> feature_notes;
+  bool can_host = true;  // false: at least one feature of the config cannot be hosted at all; never cheapest
 };
 
 struct UnknownRegion : std::runtime_error {
@@ -190,7 +209,7 @@ struct UnknownRegion : std::runtime_error {
 
 // Throws UnknownRegion ("prices unknown for REGION ...") when the data has no prices for `region`.
 std::vector<ProductEstimate> estimate(const Provider& provider, const std::string& region, const Usage& usage);
-// Marks the cheapest production product with known, complete usage.
+// Marks the cheapest production product with known, complete usage that can host the config.
 void mark_cheapest(std::vector<ProductEstimate>& estimates);
 
 // Tiered cost of `quantity` with the first `free` units free; one line per tier used.
@@ -207,12 +226,61 @@ uint64_t metered_count(uint64_t items, std::optional<uint64_t> size_bytes, uint6
 
 // ---- Output ----
 
+// ---- Gateway config: which features each product can host ----
+
+enum class Feature { http_routes, mock_response, api_key, basic_auth, bearer_token, jwt };
+enum class Support { native, workaround, none };  // workaround: possible with extra pieces (named in the note)
+
+struct FeatureSupport {
+  std::string_view provider, product;  // product "*" = every product of the provider
+  Feature feature;
+  Support support;
+  std::string_view note;    // short, for the report: "needs a Lambda authorizer for basic auth"
+  std::string_view reason;  // why, for the warning
+};
+// The one table of limitations; a (provider, product, feature) not in it is hosted natively.
+const std::vector<FeatureSupport>& feature_support();
+const FeatureSupport* find_support(std::string_view provider, std::string_view product, Feature feature);
+std::string_view feature_name(Feature feature);
+
+// A feature the config uses, and where: a route (mock) or an auth scheme that at least one route requires.
+struct FeatureUse {
+  Feature feature;
+  std::string what;  // "route 'health'", "auth scheme 'users' (basic)"
+  std::string file;
+  doc::Mark mark;
+};
+std::vector<FeatureUse> config_features(const model::Config& config);
+
+// Notes and warnings for one product; appends to estimate.feature_notes and clears can_host when needed.
+struct FeatureWarning {
+  std::string location;  // "gateway.yaml:12:5"
+  std::string message;   // "aws HTTP API cannot host the mock response of route 'health' (...)"
+  std::string format() const { return location + ": warning: " + message; }
+};
+std::vector<FeatureWarning> check_features(const std::vector<FeatureUse>& uses, ProductEstimate& estimate);
+
+// ---- Output ----
+
 enum class Format { table, json, csv, markdown };
+
+struct ProjectionRow {
+  std::string provider, product, product_name;
+  std::optional<Money> first, last, total;  // none: usage unknown
+  bool complete = true;
+};
+
+struct Projection {
+  uint64_t months = 0, growth_bp = 0;
+  std::optional<uint64_t> first_requests, last_requests;
+  std::vector<ProjectionRow> rows;
+};
 
 struct ReportOptions {
   Format format = Format::table;
   bool compare = false;
   std::string currency = "USD";
+  std::optional<Projection> projection;
 };
 
 struct BreakEven {
@@ -233,6 +301,9 @@ struct PricedProvider {
 // known usage cost the same; other usage held fixed.
 std::vector<BreakEven> break_evens(const std::vector<PricedProvider>& providers, const Usage& usage,
                                    const std::vector<ProductEstimate>& at_usage);
+
+// Cost of each product in month 1 and month usage.months of the growth projection, and the sum of every month.
+Projection project(const std::vector<PricedProvider>& providers, const Usage& usage);
 
 // Self-contained SVG: monthly cost against monthly requests, both log scale, one line per product.
 std::string plot_svg(const std::vector<PricedProvider>& providers, const Usage& usage);

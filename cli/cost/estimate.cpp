@@ -211,7 +211,7 @@ void mark_cheapest(std::vector<ProductEstimate>& estimates) {
   ProductEstimate* best = nullptr;
   for (auto& e : estimates) {
     e.cheapest = false;
-    if (!e.production || !e.usage_known || !e.complete) continue;
+    if (!e.production || !e.usage_known || !e.complete || !e.can_host) continue;
     if (!best || e.total < best->total) best = &e;
   }
   if (best) best->cheapest = true;

@@ -131,6 +131,20 @@ std::optional<uint64_t> parse_count(std::string_view text, std::string* error) {
   return v;
 }
 
+std::optional<uint64_t> parse_percent(std::string_view text, std::string* error) {
+  std::string_view whole, frac, suffix;
+  if (!split_decimal(text, whole, frac, suffix) || suffix != "%") {
+    if (error) *error = "expected a percentage such as 10%, 2.5% or 0%";
+    return std::nullopt;
+  }
+  auto v = scale_decimal(whole, frac, 100);  // basis points
+  if (!v || *v > 1'000'000) {
+    if (error) *error = quoted(text) + " has more than 2 decimals or is over 10000%";
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<uint64_t> parse_bytes(std::string_view text, std::string* error) {
   std::string_view whole, frac, suffix;
   if (!split_decimal(text, whole, frac, suffix)) {

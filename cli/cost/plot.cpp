@@ -61,7 +61,7 @@ std::vector<BreakEven> break_evens(const std::vector<PricedProvider>& providers,
   }
   std::string best_key = key(*best);
   for (const auto& other : at_usage) {
-    if (&other == best || !other.usage_known || !other.complete || !other.production) continue;
+    if (&other == best || !other.usage_known || !other.complete || !other.production || !other.can_host) continue;
     std::string other_key = key(other);
     // sign of best - other at each sample; a change brackets a crossing.
     for (size_t i = 0; i + 1 < samples.size(); ++i) {

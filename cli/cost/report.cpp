@@ -48,6 +48,7 @@ std::string usage_summary(const Usage& u) {
   if (u.gateways) s << ", " << u.gateways << " self-hosted gateways";
   s << "; " << (u.free_tier ? "all free tiers applied (--free-tier)" : "only free allowances that apply by default")
     << "; a month is 730 hours";
+  if (u.months > 0) s << "\nLine items are month 1; the projection over " << u.months << " months follows the summary";
   return s.str();
 }
 
@@ -93,6 +94,7 @@ std::string compare_note(const ProductEstimate& e) {
   bool caveat = false;
   for (const auto& l : e.lines) caveat = caveat || (l.cost && is_caveat(l.confidence));
   if (caveat) note += std::string(note.empty() ? "" : "; ") + "includes non-confirmed prices (*)";
+  for (const auto& f : e.feature_notes) note += std::string(note.empty() ? "" : "; ") + f;
   return note;
 }
 
@@ -121,8 +123,43 @@ std::vector<std::string> break_even_lines(const std::vector<BreakEven>& break_ev
   return out;
 }
 
+std::string percent_text(uint64_t bp) {
+  std::string out = std::to_string(bp / 100);
+  if (bp % 100) {
+    std::string frac = std::to_string(bp % 100 + 100).substr(1);
+    if (frac.back() == '0') frac.pop_back();
+    out += "." + frac;
+  }
+  return out + "%";
+}
+
+std::string money_or(const std::optional<Money>& m, bool complete) {
+  if (!m) return "depends on usage";
+  return dollars(*m) + (complete ? "" : " + unknown");
+}
+
+std::string projection_heading(const Projection& p) {
+  std::string out = "Projection over " + std::to_string(p.months) + " months (a projection, not a measurement): traffic grows " +
+                    percent_text(p.growth_bp) +
+                    " a month, compounded on whole counts (each month rounded half up); sizes, units and cache fixed; "
+                    "free allowances applied every month.";
+  if (p.first_requests && p.last_requests)
+    out += "\nRequests: month 1 " + format_count(*p.first_requests) + ", month " + std::to_string(p.months) + " " +
+           format_count(*p.last_requests) + ".";
+  return out;
+}
+
+std::vector<Row> projection_rows(const Projection& p) {
+  std::string n = std::to_string(p.months);
+  std::vector<Row> rows = {{"Provider", "Product", "Month 1", "Month " + n, "Total months 1-" + n}};
+  for (const auto& r : p.rows)
+    rows.push_back({r.provider, r.product_name, money_or(r.first, r.complete), money_or(r.last, r.complete),
+                    money_or(r.total, r.complete)});
+  return rows;
+}
+
 std::string render_table(const std::vector<ProductEstimate>& estimates, const Usage& usage, bool compare,
-                         const std::vector<BreakEven>& break_evens) {
+                         const std::vector<BreakEven>& break_evens, const std::optional<Projection>& projection) {
   std::string out = usage_summary(usage) + "\n\n";
   if (!compare) {
     for (const auto& e : estimates) {
@@ -133,6 +170,7 @@ std::string render_table(const std::vector<ProductEstimate>& estimates, const Us
       rows.push_back({"Total", "", "", total_text(e)});
       out += layout(rows, "  ", true);
       for (const auto& c : caveats(e)) out += "  " + c + "\n";
+      for (const auto& f : e.feature_notes) out += "  ! " + f + "\n";
       out += "\n";
     }
   }
@@ -146,6 +184,8 @@ std::string render_table(const std::vector<ProductEstimate>& estimates, const Us
     out += "\nBreak-even against the cheapest (monthly requests; other usage fixed):\n";
     for (const auto& l : break_even_lines(break_evens)) out += "  " + l + "\n";
   }
+  if (projection && projection->months > 0)
+    out += "\n" + projection_heading(*projection) + "\n" + layout(projection_rows(*projection), "  ", false);
   out += "Prices from the pricing data files (see 'apigw cost --help'); * marks figures that are not confirmed.\n";
   return out;
 }
@@ -160,7 +200,7 @@ std::string md_escape(std::string s) {
 }
 
 std::string render_markdown(const std::vector<ProductEstimate>& estimates, const Usage& usage, bool compare,
-                            const std::vector<BreakEven>& break_evens) {
+                            const std::vector<BreakEven>& break_evens, const std::optional<Projection>& projection) {
   std::string out = "# API gateway cost estimate\n\n" + usage_summary(usage) + "\n\n";
   if (!compare) {
     for (const auto& e : estimates) {
@@ -173,6 +213,7 @@ std::string render_markdown(const std::vector<ProductEstimate>& estimates, const
       auto cv = caveats(e);
       if (!cv.empty()) out += "\n";
       for (const auto& c : cv) out += "- " + md_escape(c.substr(2)) + " *\n";
+      for (const auto& f : e.feature_notes) out += "- " + md_escape(f) + "\n";
       out += "\n";
     }
   }
@@ -182,6 +223,17 @@ std::string render_markdown(const std::vector<ProductEstimate>& estimates, const
            " | " + md_escape(compare_note(*e)) + " |\n";
   if (!break_evens.empty()) out += "\n## Break-even against the cheapest\n\n";
   for (const auto& l : break_even_lines(break_evens)) out += "- " + l + "\n";
+  if (projection && projection->months > 0) {
+    std::string heading = projection_heading(*projection);
+    for (auto at = heading.find('\n'); at != std::string::npos; at = heading.find('\n')) heading.replace(at, 1, " ");
+    out += "\n## Projection\n\n" + heading + "\n\n";
+    auto rows = projection_rows(*projection);
+    out += "| " + rows[0][0] + " | " + rows[0][1] + " | " + rows[0][2] + " | " + rows[0][3] + " | " + rows[0][4] +
+           " |\n|---|---|---:|---:|---:|\n";
+    for (size_t i = 1; i < rows.size(); ++i)
+      out += "| " + rows[i][0] + " | " + md_escape(rows[i][1]) + " | " + rows[i][2] + " | " + rows[i][3] + " | " +
+             rows[i][4] + " |\n";
+  }
   return out;
 }
 
@@ -204,7 +256,8 @@ std::string csv_row(const Row& r) {
   return out + "\n";
 }
 
-std::string render_csv(const std::vector<ProductEstimate>& estimates, bool compare) {
+std::string render_csv(const std::vector<ProductEstimate>& estimates, bool compare,
+                       const std::optional<Projection>& projection) {
   std::string out;
   if (compare) {
     out = csv_row({"provider", "product", "region", "monthly_cost", "currency", "cheapest", "complete"});
@@ -220,14 +273,27 @@ std::string render_csv(const std::vector<ProductEstimate>& estimates, bool compa
       out += csv_row({e.provider, e.region, e.product, l.component, l.quantity, l.unit,
                       l.unit_price ? l.unit_price->to_decimal() : "", l.cost ? l.cost->to_decimal() : "", "USD",
                       l.confidence, l.note});
+    std::string total_note = e.cheapest ? "cheapest" : "";
+    for (const auto& f : e.feature_notes) total_note += (total_note.empty() ? "" : "; ") + f;
     out += csv_row({e.provider, e.region, e.product, "Total", "", "", "", e.usage_known ? e.total.to_decimal() : "",
-                    "USD", "", e.cheapest ? "cheapest" : ""});
+                    "USD", "", total_note});
+  }
+  if (projection && projection->months > 0) {
+    std::string n = std::to_string(projection->months);
+    std::string note = "projection: " + percent_text(projection->growth_bp) + " growth a month, compounded";
+    for (const auto& r : projection->rows) {
+      auto row = [&](const std::string& component, const std::optional<Money>& m) {
+        out += csv_row({r.provider, "", r.product, component, "", "", "", m ? m->to_decimal() : "", "USD", "", note});
+      };
+      row("Projected month " + n, r.last);
+      row("Projected total months 1-" + n, r.total);
+    }
   }
   return out;
 }
 
 std::string render_json(const std::vector<ProductEstimate>& estimates, const Usage& usage, const std::string& currency,
-                        const std::vector<BreakEven>& break_evens) {
+                        const std::vector<BreakEven>& break_evens, const std::optional<Projection>& projection) {
   using nlohmann::json;
   auto opt = [](const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); };
   json j;
@@ -255,7 +321,9 @@ std::string render_json(const std::vector<ProductEstimate>& estimates, const Usa
                {"usage_known", e.usage_known},
                {"complete", e.complete},
                {"production", e.production},
-               {"cheapest", e.cheapest}};
+               {"cheapest", e.cheapest},
+               {"can_host", e.can_host},
+               {"feature_notes", e.feature_notes}};
     pe["lines"] = json::array();
     for (const auto& l : e.lines) {
       json lj = {{"component", l.component},
@@ -278,6 +346,24 @@ std::string render_json(const std::vector<ProductEstimate>& estimates, const Usa
   for (const auto& b : break_evens)
     j["break_even"].push_back(
         {{"requests", b.requests}, {"cheaper_below", b.cheaper_below}, {"cheaper_above", b.cheaper_above}});
+  if (projection && projection->months > 0) {
+    auto m = [](const std::optional<Money>& v) { return v ? json(v->to_decimal()) : json(nullptr); };
+    json pj = {{"kind", "projection"},
+               {"months", projection->months},
+               {"growth_per_month", percent_text(projection->growth_bp)},
+               {"rounding", "request counts compounded monthly, rounded half up to whole counts"},
+               {"requests_month_1", opt(projection->first_requests)},
+               {"requests_last_month", opt(projection->last_requests)},
+               {"estimates", json::array()}};
+    for (const auto& r : projection->rows)
+      pj["estimates"].push_back({{"provider", r.provider},
+                                 {"product", r.product},
+                                 {"month_1", m(r.first)},
+                                 {"last_month", m(r.last)},
+                                 {"total", m(r.total)},
+                                 {"complete", r.complete}});
+    j["projection"] = pj;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -286,12 +372,13 @@ std::string render_json(const std::vector<ProductEstimate>& estimates, const Usa
 std::string render(const std::vector<ProductEstimate>& estimates, const Usage& usage, const ReportOptions& options,
                    const std::vector<BreakEven>& break_evens) {
   switch (options.format) {
-    case Format::json: return render_json(estimates, usage, options.currency, break_evens);
-    case Format::csv: return render_csv(estimates, options.compare);
-    case Format::markdown: return render_markdown(estimates, usage, options.compare, break_evens);
+    case Format::json: return render_json(estimates, usage, options.currency, break_evens, options.projection);
+    case Format::csv: return render_csv(estimates, options.compare, options.projection);
+    case Format::markdown:
+      return render_markdown(estimates, usage, options.compare, break_evens, options.projection);
     case Format::table: break;
   }
-  return render_table(estimates, usage, options.compare, break_evens);
+  return render_table(estimates, usage, options.compare, break_evens, options.projection);
 }
 
 }  // namespace apigw::cost

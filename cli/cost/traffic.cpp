@@ -105,7 +105,7 @@ void apply_profile(const std::string& path, Usage& usage) {
   if (!root.IsMap()) throw UsageError(path + ": a traffic profile is a mapping of usage keys");
   static const char* const k_keys[] = {"monthly_requests", "rps", "request_size", "response_size", "cache",
                                        "ws_messages", "ws_message_size", "ws_connection_minutes", "units",
-                                       "self_hosted_gateway_count", "routes"};
+                                       "self_hosted_gateway_count", "routes", "growth", "months"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(k_keys), std::end(k_keys), key) == std::end(k_keys))
@@ -143,6 +143,18 @@ void apply_profile(const std::string& path, Usage& usage) {
   fill(usage.ws_connection_minutes, root, "ws_connection_minutes", path, false);
   if (root["units"]) usage.units = profile_value(root, "units", path, false);
   if (root["self_hosted_gateway_count"]) usage.gateways = profile_value(root, "self_hosted_gateway_count", path, false);
+  if (root["growth"] && usage.growth_bp == 0) {
+    std::string error;
+    auto g = parse_percent(scalar(root["growth"]), &error);
+    if (!g)
+      throw UsageError(path + ":" + std::to_string(root["growth"].Mark().line + 1) + ": growth: " + error);
+    usage.growth_bp = *g;
+  }
+  if (root["months"] && usage.months == 0) {
+    usage.months = profile_value(root, "months", path, false);
+    if (usage.months == 0 || usage.months > 120)
+      throw UsageError(path + ":" + std::to_string(root["months"].Mark().line + 1) + ": months: 1 to 120");
+  }
   if (usage.basis.empty()) usage.basis = "traffic profile " + path;
 }
 
