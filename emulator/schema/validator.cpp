@@ -246,33 +246,24 @@ void Validator::closest_branch(const Node& s, const char* keyword, const std::ve
     }                                       \
   } while (0)
 
+// The JSON Schema type bits an instance satisfies (an integral float is also an integer).
+uint8_t type_bit(const doc::Node& inst) {
+  switch (inst.kind) {
+    case doc::Kind::Null: return k_type_null;
+    case doc::Kind::Bool: return k_type_boolean;
+    case doc::Kind::Object: return k_type_object;
+    case doc::Kind::Array: return k_type_array;
+    case doc::Kind::String: return k_type_string;
+    case doc::Kind::Int: return k_type_integer | k_type_number;
+    case doc::Kind::Float: return value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
+  }
+  return 0;
+}
+
 // The yes/no check of a leaf node (no subschemas), without the bookkeeping of validate().
 bool Validator::leaf_ok(const Node& s, const doc::Node& inst) const {
   if (s.types) {
-    uint8_t bit = 0;
-    switch (inst.kind) {
-      case doc::Kind::Null:
-        bit = k_type_null;
-        break;
-      case doc::Kind::Bool:
-        bit = k_type_boolean;
-        break;
-      case doc::Kind::Object:
-        bit = k_type_object;
-        break;
-      case doc::Kind::Array:
-        bit = k_type_array;
-        break;
-      case doc::Kind::String:
-        bit = k_type_string;
-        break;
-      case doc::Kind::Int:
-        bit = k_type_integer | k_type_number;
-        break;
-      case doc::Kind::Float:
-        bit = value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
-        break;
-    }
+    const uint8_t bit = type_bit(inst);
     if (!(s.types & bit) && !(s.nullable && inst.is_null())) return false;
   }
   if (s.enum_values && !(s.nullable && inst.is_null())) {
@@ -389,30 +380,7 @@ bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotati
 bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
   bool valid = true;
   if (s.types) {
-    uint8_t bit = 0;
-    switch (inst.kind) {
-      case doc::Kind::Null:
-        bit = k_type_null;
-        break;
-      case doc::Kind::Bool:
-        bit = k_type_boolean;
-        break;
-      case doc::Kind::Object:
-        bit = k_type_object;
-        break;
-      case doc::Kind::Array:
-        bit = k_type_array;
-        break;
-      case doc::Kind::String:
-        bit = k_type_string;
-        break;
-      case doc::Kind::Int:
-        bit = k_type_integer | k_type_number;
-        break;
-      case doc::Kind::Float:
-        bit = value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
-        break;
-    }
+    const uint8_t bit = type_bit(inst);
     bool ok = (s.types & bit) != 0 || (s.nullable && inst.is_null());
     if (!ok) APIGW_FAIL("type", "expected " + type_list(s.types, s.nullable) + ", got " + value::describe(inst));
   }
