@@ -198,3 +198,20 @@ TEST_CASE("lint: --list-rules and --explain") {
   CHECK(typo.exit_code == 2);
   CHECK(typo.err.find("did you mean 'upstream-plain-http'?") != std::string::npos);
 }
+
+TEST_CASE("lint: the SARIF output validates against the official SARIF 2.1.0 schema") {
+  std::string schema = source("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+  std::string sarif_file = e2e::temp_path("lint.sarif");
+  auto r = run({"lint", source("tests/fixtures/openapi/broken-ref.yaml"), source("samples/gateway.yaml"), "-f", "json",
+                "-o", "sarif=" + sarif_file});
+  CHECK(r.exit_code == 1);
+  auto valid = run({"schema", "validate", schema, sarif_file});
+  CHECK_MESSAGE(valid.exit_code == 0, valid.out + valid.err);
+
+  // The check can fail: a result without a message is not SARIF.
+  auto doc = nlohmann::json::parse(e2e::slurp(sarif_file));
+  doc["runs"][0]["results"][0].erase("message");
+  std::string broken = e2e::write_temp("broken.sarif", doc.dump());
+  auto invalid = run({"schema", "validate", schema, broken});
+  CHECK(invalid.exit_code == 1);
+}
