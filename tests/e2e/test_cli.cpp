@@ -206,7 +206,7 @@ TEST_CASE("lint: the SARIF output validates against the official SARIF 2.1.0 sch
                 "-o", "sarif=" + sarif_file});
   CHECK(r.exit_code == 1);
   auto valid = run({"schema", "validate", schema, sarif_file});
-  CHECK_MESSAGE(valid.exit_code == 0, valid.out + valid.err);
+  CHECK_MESSAGE(valid.exit_code == 0, (valid.out + valid.err));
 
   // The check can fail: a result without a message is not SARIF.
   auto doc = nlohmann::json::parse(e2e::slurp(sarif_file));
