@@ -21,6 +21,7 @@ struct CostOptions {
   std::string region;
   std::string pricing_dir;
   std::string profile, from_log, period, plot, config, growth;
+  std::string clients_in;
   uint64_t months = 0;
   std::string format = "table";
   bool free_tier = false;
@@ -80,6 +81,12 @@ int run_cost(const CostOptions& o) {
     auto g = cost::parse_percent(o.growth, &error);
     if (!g) return bad_input("--growth " + o.growth + ": " + error);
     usage.growth_bp = *g;
+  }
+  if (!o.clients_in.empty()) {
+    usage.clients_in = cost::parse_continent(o.clients_in);
+    if (!usage.clients_in)
+      return bad_input("--clients-in " + o.clients_in + ": unknown continent (use one of " + cost::continent_list() +
+                       ")");
   }
   if (o.months > 120) return bad_input("--months must be 1 to 120");
   usage.months = o.months;
@@ -200,6 +207,9 @@ Command cost_command() {
             sub.add_option("--region", o->region,
                            "region for every selected provider, or per provider: aws=us-west-2,gcp=europe-west1 "
                            "(default us-east-1, eastus, us-central1, us-ashburn-1)");
+            sub.add_option("--clients-in", o->clients_in,
+                           "GCP premium-tier egress: the clients' continent (north-america, europe, asia-pacific, "
+                           "south-america, oceania, china; default the GCP region's own)");
             sub.add_flag("--free-tier", o->free_tier,
                          "also apply free allowances that do not apply by default (AWS's 12-month free tier, "
                          "OCI's unconfirmed 1M calls)");
@@ -230,6 +240,7 @@ Command cost_command() {
                 "  apigw cost --from-log access.jsonl --compare\n"
                 "  apigw cost --profile traffic.yaml --plot cost.svg\n"
                 "  apigw cost --requests 50M --growth 10% --months 12\n"
+                "  apigw cost --provider gcp --requests 10M --response-size 100KB --clients-in europe\n"
                 "  apigw cost --config gateway.yaml --requests 50M --compare\n"
                 "\nPrices: pricing/*.json, built in (see docs/cost.md); each figure carries its source, date and\n"
                 "confidence, and figures that are not confirmed are marked *. A month is 730 hours; USD.\n"

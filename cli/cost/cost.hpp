@@ -127,6 +127,24 @@ Provider parse_provider(std::string_view json_text, std::string_view origin);
 // From `dir`/ID.json when dir is not empty, else the copy embedded in the binary.
 Provider load_provider(std::string_view id, const std::string& dir = "");
 
+// ---- GCP premium-tier egress by region pair (cli/cost/egress.cpp) ----
+
+enum class Continent { north_america, europe, asia_pacific, south_america, oceania, china };
+
+// "north-america", "europe", "asia-pacific", "south-america", "oceania", "china" (the --clients-in values).
+std::optional<Continent> parse_continent(std::string_view id);
+std::string_view continent_id(Continent continent);
+std::string continent_list();  // "north-america, europe, ..." for messages
+// The continent of a GCP region by its name ("us-central1" -> north_america); nullopt when not known.
+std::optional<Continent> gcp_region_continent(std::string_view region);
+
+struct EgressPair {
+  int egress_class = 0;   // 1, 2 or 3: the price class (1 cheapest)
+  std::string_view kind;  // "intercontinental", "within Europe", "to Oceania", "to China"
+};
+// The price class of egress from a region in `from` to clients in `to`; nullopt when `from` is China (no region).
+std::optional<EgressPair> gcp_egress_pair(Continent from, Continent to);
+
 // ---- Estimates ----
 
 struct Usage {
@@ -136,6 +154,8 @@ struct Usage {
   uint64_t gateways = 0;
   bool free_tier = false;
   bool all_products = false;
+  // GCP premium-tier egress: where the clients are (--clients-in); none = the GCP region's own continent.
+  std::optional<Continent> clients_in;
   std::string basis;  // where the usage came from when not flags: "extrapolated from ..."
   // Growth projection: traffic (requests, WebSocket messages and connection minutes) grows by growth_bp basis
   // points (1/100 of a percent) a month, compounded; months = 0 means no projection.
@@ -161,7 +181,7 @@ struct UsageError : std::runtime_error {
 // A traffic profile (YAML): monthly_requests or rps, request_size, response_size, cache, ws_messages,
 // ws_message_size, ws_connection_minutes, units, self_hosted_gateway_count, and optionally routes: a list of
 // {name, monthly_requests, request_size, response_size} summed into the totals (sizes weighted by requests);
-// growth ("10%" a month) and months (1 to 120) for a projection.
+// growth ("10%" a month) and months (1 to 120) for a projection; clients_in (a continent, as --clients-in).
 // Fills only quantities `usage` does not have yet. Throws UsageError.
 void apply_profile(const std::string& path, Usage& usage);
 

@@ -51,6 +51,19 @@ const SizeOption* pick_cache(const Component& c, uint64_t bytes) {
   return best;
 }
 
+// The price class of a GCP egress component in the data, which prices each of its regions as traffic staying within
+// the region's continent: the class of that within-continent pair. nullopt when its regions disagree or are unknown.
+std::optional<int> gcp_egress_class_of(const Component& c) {
+  std::optional<int> found;
+  for (const auto& r : c.regions) {
+    auto continent = gcp_region_continent(r);
+    auto pair = continent ? gcp_egress_pair(*continent, *continent) : std::nullopt;
+    if (!pair || (found && *found != pair->egress_class)) return std::nullopt;
+    found = pair->egress_class;
+  }
+  return found;
+}
+
 }  // namespace
 
 uint64_t metered_count(uint64_t items, std::optional<uint64_t> size_bytes, uint64_t step) {
@@ -92,6 +105,20 @@ std::vector<ProductEstimate> estimate(const Provider& provider, const std::strin
     for (const auto& r : provider.regions) known += (known.empty() ? "" : ", ") + r;
     throw UnknownRegion("prices unknown for " + region + " on " + provider.id + " (the pricing data has: " + known + ")");
   }
+  // GCP premium-tier egress by region pair: with clients_in, egress is priced by the class of the pair (the region's
+  // continent, the clients' continent) instead of as traffic staying within the region's continent.
+  std::optional<EgressPair> pair;
+  if (provider.id == "gcp" && usage.clients_in) {
+    auto source = gcp_region_continent(region);
+    if (!source)
+      throw UnknownRegion("egress prices by region pair unknown for " + region + " on gcp: its continent is not known");
+    pair = gcp_egress_pair(*source, *usage.clients_in);
+  }
+  // "Premium-tier egress (us-central1 → europe, intercontinental)": the data's name up to its own parentheses.
+  auto pair_name = [&](const Component& c) {
+    return c.name.substr(0, c.name.find(" (")) + " (" + region + " → " + std::string(continent_id(*usage.clients_in)) +
+           ", " + std::string(pair->kind) + ")";
+  };
   std::vector<ProductEstimate> out;
   for (const auto& product : provider.products) {
     if (product.optional && !usage.all_products) continue;
@@ -102,8 +129,40 @@ std::vector<ProductEstimate> estimate(const Provider& provider, const std::strin
     pe.product = product.id;
     pe.product_name = product.name;
     pe.production = product.production;
-    for (const auto& c : product.components) {
-      if (!c.regions.empty() && std::find(c.regions.begin(), c.regions.end(), region) == c.regions.end()) continue;
+    const Component* pair_egress = nullptr;
+    bool pair_egress_missing = false;
+    if (pair) {
+      for (const auto& c : product.components)
+        if (c.metric == Metric::egress_bytes && gcp_egress_class_of(c) == pair->egress_class) {
+          pair_egress = &c;
+          break;
+        }
+    }
+    for (const auto& data_component : product.components) {
+      Component by_pair;
+      const Component* chosen = &data_component;
+      if (pair && data_component.metric == Metric::egress_bytes) {
+        if (!pair_egress) {
+          if (pair_egress_missing) continue;
+          pair_egress_missing = true;
+          Line l = base_line(data_component);
+          l.component = pair_name(data_component);
+          l.note = "no price for egress class " + std::to_string(pair->egress_class) + " in the pricing data";
+          l.confidence = "unconfirmed";
+          pe.complete = false;
+          pe.lines.push_back(l);
+          continue;
+        }
+        if (&data_component != pair_egress) continue;
+        by_pair = data_component;
+        by_pair.name = pair_name(data_component);
+        chosen = &by_pair;
+      } else if (!data_component.regions.empty() &&
+                 std::find(data_component.regions.begin(), data_component.regions.end(), region) ==
+                     data_component.regions.end()) {
+        continue;
+      }
+      const Component& c = *chosen;
       bool bytes = c.metric == Metric::egress_bytes;
       std::optional<uint64_t> quantity;
       std::string quantity_suffix;

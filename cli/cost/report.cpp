@@ -46,10 +46,19 @@ std::string usage_summary(const Usage& u) {
   if (u.cache_bytes) s << ", cache " << format_gb(*u.cache_bytes);
   if (u.units != 1) s << ", " << u.units << " units";
   if (u.gateways) s << ", " << u.gateways << " self-hosted gateways";
+  if (u.clients_in) s << ", clients in " << continent_id(*u.clients_in) << " (GCP egress)";
   s << "; " << (u.free_tier ? "all free tiers applied (--free-tier)" : "only free allowances that apply by default")
     << "; a month is 730 hours";
   if (u.months > 0) s << "\nLine items are month 1; the projection over " << u.months << " months follows the summary";
   return s.str();
+}
+
+// Display width of UTF-8 text: code points, not bytes ("→" in egress labels is one column).
+size_t display_width(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char ch : text)
+    if ((ch & 0xC0) != 0x80) ++n;
+  return n;
 }
 
 // Plain-text table with left-aligned columns, except the right-aligned last one.
@@ -58,14 +67,14 @@ std::string layout(const std::vector<Row>& rows, const std::string& indent, bool
   for (const auto& r : rows)
     for (size_t i = 0; i < r.size(); ++i) {
       if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
+      width[i] = std::max(width[i], display_width(r[i]));
     }
   std::string out;
   for (const auto& r : rows) {
     std::string line = indent;
     for (size_t i = 0; i < r.size(); ++i) {
       bool last = i + 1 == r.size();
-      std::string pad(width[i] - r[i].size(), ' ');
+      std::string pad(width[i] - display_width(r[i]), ' ');
       if (last && right_last) line += pad + r[i];
       else line += r[i] + (last ? "" : pad + "  ");
     }
@@ -309,6 +318,7 @@ std::string render_json(const std::vector<ProductEstimate>& estimates, const Usa
                 {"units", usage.units},
                 {"self_hosted_gateways", usage.gateways},
                 {"free_tier", usage.free_tier},
+                {"clients_in", usage.clients_in ? json(std::string(continent_id(*usage.clients_in))) : json(nullptr)},
                 {"basis", usage.basis.empty() ? json("flags") : json(usage.basis)}};
   j["estimates"] = json::array();
   for (const auto& e : estimates) {

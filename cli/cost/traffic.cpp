@@ -105,7 +105,7 @@ void apply_profile(const std::string& path, Usage& usage) {
   if (!root.IsMap()) throw UsageError(path + ": a traffic profile is a mapping of usage keys");
   static const char* const k_keys[] = {"monthly_requests", "rps", "request_size", "response_size", "cache",
                                        "ws_messages", "ws_message_size", "ws_connection_minutes", "units",
-                                       "self_hosted_gateway_count", "routes", "growth", "months"};
+                                       "self_hosted_gateway_count", "routes", "growth", "months", "clients_in"};
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(k_keys), std::end(k_keys), key) == std::end(k_keys))
@@ -154,6 +154,12 @@ void apply_profile(const std::string& path, Usage& usage) {
     usage.months = profile_value(root, "months", path, false);
     if (usage.months == 0 || usage.months > 120)
       throw UsageError(path + ":" + std::to_string(root["months"].Mark().line + 1) + ": months: 1 to 120");
+  }
+  if (root["clients_in"] && !usage.clients_in) {
+    usage.clients_in = parse_continent(scalar(root["clients_in"]));
+    if (!usage.clients_in)
+      throw UsageError(path + ":" + std::to_string(root["clients_in"].Mark().line + 1) + ": clients_in: '" +
+                       scalar(root["clients_in"]) + "' is not a continent (use one of " + continent_list() + ")");
   }
   if (usage.basis.empty()) usage.basis = "traffic profile " + path;
 }
