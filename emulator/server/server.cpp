@@ -46,6 +46,16 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
     record.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (impl->log) impl->log->write(record);
   };
+  // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib 0.11 instead
+  // reads a POST/PUT/PATCH/DELETE body until the read timeout and answers 400 (curl -X DELETE does exactly this).
+  // Such requests are answered here, before httplib tries to read a body that is not coming.
+  http.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
+    bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+    if (!body_method || req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+      return httplib::Server::HandlerResponse::Unhandled;
+    handler(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   const char* k_any = ".*";
   http.Get(k_any, handler);  // GET and HEAD
   http.Post(k_any, handler);
