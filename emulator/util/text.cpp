@@ -252,8 +252,21 @@ std::string percent_encode_segment(std::string_view s) {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = p[i];
+    if (c >= 0x80) {
+      // Bytes from the network may not be UTF-8; the log line must stay valid JSON, so bad bytes become U+FFFD.
+      size_t len = utf8_sequence_length(p + i, s.size() - i);
+      if (len == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -261,14 +274,15 @@ void append_json_escaped(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
           out += hex[c >> 4];
           out += hex[c & 15];
         } else {
-          out += ch;
+          out += static_cast<char>(c);
         }
     }
+    ++i;
   }
 }
 

@@ -258,3 +258,28 @@ TEST_CASE("serve: POST and DELETE without Content-Length have an empty body, not
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
 }
+
+TEST_CASE("serve: a path with invalid UTF-8 and control bytes still gives one valid JSON access-log line") {
+  Process server({"serve", source("samples/gateway.yaml"), "--port", "0"});
+  int port = server.wait_for_port();
+  REQUIRE(port > 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::string req = std::string("GET /caf\xff\xfe%00\"x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  char buf[2048];
+  std::string got;
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  CHECK(got.rfind("HTTP/1.1 404", 0) == 0);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  auto lines = log_lines(server.out());  // throws, failing the test, if a line is not valid JSON
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["path"] == "/caf\xEF\xBF\xBD\xEF\xBF\xBD%00\"x");
+  CHECK(lines[0]["status"] == 404);
+}

@@ -61,3 +61,9 @@ TEST_CASE("environment expansion") {
   expand_env("${OPEN", env, &missing, &err);
   CHECK(err == "unterminated ${...} (write $${ for a literal ${)");
 }
+
+TEST_CASE("JSON escaping keeps log lines valid JSON whatever bytes arrive") {
+  std::string out;
+  append_json_escaped(out, std::string("a\"b\\c\n\x01\x7f J\xC3\xBCrgen \xff\xfe \xE2\x82", 22));
+  CHECK(out == "a\\\"b\\\\c\\n\\u0001\\u007f J\xC3\xBCrgen \\ufffd\\ufffd \\ufffd\\ufffd");
+}
