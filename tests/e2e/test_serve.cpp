@@ -229,12 +229,8 @@ TEST_CASE("serve: POST and DELETE without Content-Length have an empty body, not
   int port = server.wait_for_port();
   REQUIRE(port > 0);
   // A raw request, as curl -X DELETE sends it: no Content-Length, no Transfer-Encoding, keep-alive.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int fd = e2e::connect_loopback(port);
+  REQUIRE(fd >= 0);
   timeval tv{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   auto exchange = [&](const std::string& request) {
@@ -263,12 +259,8 @@ TEST_CASE("serve: a path with invalid UTF-8 and control bytes still gives one va
   Process server({"serve", source("samples/gateway.yaml"), "--port", "0"});
   int port = server.wait_for_port();
   REQUIRE(port > 0);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  int fd = e2e::connect_loopback(port);
+  REQUIRE(fd >= 0);
   std::string req = std::string("GET /caf\xff\xfe%00\"x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
   char buf[2048];
