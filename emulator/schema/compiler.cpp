@@ -818,6 +818,13 @@ size_t Schema::node_count() const { return c_->nodes.size(); }
 std::shared_ptr<const Schema> Schema::compile(std::shared_ptr<const doc::Node> document, const std::string& uri_text,
                                               const std::string& entry_pointer, const CompileOptions& options,
                                               std::vector<std::string>& errors) {
+  return compile_node(std::move(document), uri_text, nullptr, entry_pointer, options, errors);
+}
+
+std::shared_ptr<const Schema> Schema::compile_node(std::shared_ptr<const doc::Node> document,
+                                                   const std::string& uri_text, const doc::Node* entry_node,
+                                                   const std::string& entry_pointer, const CompileOptions& options,
+                                                   std::vector<std::string>& errors) {
   auto schema = std::shared_ptr<Schema>(new Schema());
   Compiled& c = *schema->c_;
   const size_t first_error = errors.size();
@@ -832,11 +839,14 @@ std::shared_ptr<const Schema> Schema::compile(std::shared_ptr<const doc::Node> d
   uri::split_fragment(uri_text, base, fragment);
   Compiler compiler(c, options, errors);
   compiler.add_document(document, base, "", d);
-  Info unused;
-  const doc::Node* entry = compiler.navigate(*document, entry_pointer, nullptr, unused);
+  const doc::Node* entry = entry_node;
   if (!entry) {
-    compiler.error("#" + entry_pointer, "no such location in the document");
-    return nullptr;
+    Info unused;
+    entry = compiler.navigate(*document, entry_pointer, nullptr, unused);
+    if (!entry) {
+      compiler.error("#" + entry_pointer, "no such location in the document");
+      return nullptr;
+    }
   }
   compiler.index_entry(*entry, entry_pointer, base, d);
   c.entry = compiler.compile(*entry);

@@ -70,6 +70,12 @@ class Schema {
                                                const std::string& entry_pointer, const CompileOptions& options,
                                                std::vector<std::string>& errors);
 
+  // The same, for a schema node the caller already holds: `entry` may live inside `document` or outside it (a schema
+  // synthesised next to the document); its $refs resolve against `uri`. `entry_pointer` only labels locations.
+  static std::shared_ptr<const Schema> compile_node(std::shared_ptr<const doc::Node> document, const std::string& uri,
+                                                    const doc::Node* entry, const std::string& entry_pointer,
+                                                    const CompileOptions& options, std::vector<std::string>& errors);
+
   std::vector<Error> validate(const doc::Node& instance, const ValidateOptions& options = {}) const;
   bool is_valid(const doc::Node& instance, Direction direction = Direction::None) const;
 

@@ -58,6 +58,41 @@ std::shared_ptr<const Schema> compile_in_spec(std::shared_ptr<const openapi::Spe
   return Schema::compile(root, file_uri(spec->path()), pointer, options, errors);
 }
 
+std::shared_ptr<const Schema> compile_located(std::shared_ptr<const openapi::Spec> spec, openapi::Located schema,
+                                              const std::string& label, CompileOptions options,
+                                              std::vector<std::string>& errors) {
+  if (!schema) {
+    errors.push_back(label + ": no schema");
+    return nullptr;
+  }
+  const std::string& file = schema.file ? *schema.file : spec->path();
+  diag::Diagnostics ds;
+  openapi::Located root = spec->resolve("", file, {}, &ds);
+  if (!root) {
+    errors.push_back(label + ": cannot read " + file);
+    return nullptr;
+  }
+  options.dialect = dialect_for(spec->version());
+  options.use_schema_keyword = false;
+  if (!options.loader) {
+    options.loader = [spec](const std::string& u, std::string& error) -> std::shared_ptr<const doc::Node> {
+      if (u.rfind("file://", 0) != 0) {
+        error = "remote references are not fetched; map the URL to a local folder (--map URL=DIR)";
+        return nullptr;
+      }
+      diag::Diagnostics found_ds;
+      auto found = spec->resolve(decode_file_uri(u), spec->path(), {}, &found_ds);
+      if (!found) {
+        error = found_ds.empty() ? "cannot read it" : found_ds.front().message;
+        return nullptr;
+      }
+      return std::shared_ptr<const doc::Node>(spec, found.node);
+    };
+  }
+  return Schema::compile_node(std::shared_ptr<const doc::Node>(spec, root.node), file_uri(file), schema.node,
+                              label, options, errors);
+}
+
 Loaded load(const std::string& reference, CompileOptions options, std::vector<std::string>& errors,
             std::optional<Dialect> dialect) {
   Loaded out;

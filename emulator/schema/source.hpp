@@ -21,6 +21,14 @@ std::shared_ptr<const Schema> compile_in_spec(std::shared_ptr<const openapi::Spe
                                               CompileOptions options, std::vector<std::string>& errors,
                                               std::optional<Dialect> dialect = std::nullopt);
 
+// Compiles a schema node of a loaded spec (an operation's parameter or body schema, for instance), wherever it lives:
+// in the root document, in another file its $refs reach, or synthesised by openapi::normalize. `label`, a JSON pointer
+// ("/paths/~1pets/get/requestBody/content/application~1json/schema"), names it in schema locations when the node is
+// not inside its file's tree.
+std::shared_ptr<const Schema> compile_located(std::shared_ptr<const openapi::Spec> spec, openapi::Located schema,
+                                              const std::string& label, CompileOptions options,
+                                              std::vector<std::string>& errors);
+
 struct Loaded {
   std::shared_ptr<const Schema> schema;
   std::string folder_uri;  // "file:///dir/" of the schema file: strip it from schema locations for display
