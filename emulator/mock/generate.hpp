@@ -17,7 +17,8 @@ struct GenerateOptions {
   uint64_t seed = 0;
   // Response: writeOnly properties left out; Request: readOnly ones left out.
   schema::Direction direction = schema::Direction::Response;
-  size_t max_depth = 8;  // recursive schemas stop here (optional members dropped, arrays left empty)
+  // Recursive schemas stop here: optional members dropped, arrays get only minItems items, nullable values are null.
+  size_t max_depth = 8;
 };
 
 // A value for the schema at `schema` (a node in one of `spec`'s files; $refs are followed through `spec`, in any
