@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "cli/import/importer.hpp"
@@ -37,8 +40,10 @@ std::string try_path(const model::Config& cfg) {
   return out;
 }
 
-// A gateway config, or an OpenAPI document imported on the fly (mock mode, or proxy mode with --proxy URL).
-model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url) {
+// A gateway config, or an OpenAPI document imported on the fly (mock mode, or proxy mode with --proxy URL); then
+// `spec` is that document, loaded once for the import and the routes' contracts.
+model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url,
+                                 std::shared_ptr<const openapi::Spec>& spec_out) {
   doc::Document d = doc::load_file(path);
   bool is_spec = d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
                  (d.root.find("openapi") || d.root.find("swagger"));
@@ -68,6 +73,7 @@ model::LoadResult load_for_serve(const std::string& path, const std::string& pro
   for (auto& diagnostic : loaded.diagnostics) r.diagnostics.push_back(std::move(diagnostic));
   r.config = std::move(loaded.config);
   if (diag::has_errors(r.diagnostics)) r.config.reset();
+  spec_out = std::move(spec);
   return r;
 }
 
@@ -77,18 +83,72 @@ void print_diagnostics(const diag::Diagnostics& ds) {
               << "\n";
 }
 
+struct Options {
+  std::string config;
+  std::string proxy;
+  std::string host;
+  int port = -1;
+  std::string access_log = "-";
+  size_t threads = 0;
+  std::string validate;
+  bool watch = false;
+  size_t journal_size = 100;
+  std::string tls_cert, tls_key;
+  bool tls_self_signed = false;
+};
+
+// What one load of the config (or spec) gives: the gateway to serve, and the files it was made from.
+struct Built {
+  std::shared_ptr<const server::Gateway> gateway;
+  std::vector<std::string> files;
+};
+
+// Loads, links and builds; prints every diagnostic. Null gateway when there are errors.
+Built build_gateway(const Options& o) {
+  Built out;
+  out.files.push_back(o.config);
+  std::shared_ptr<const openapi::Spec> spec;
+  auto loaded = load_for_serve(o.config, o.proxy, spec);
+  print_diagnostics(loaded.diagnostics);
+  if (!loaded.config) return out;
+  model::Config cfg = std::move(*loaded.config);
+  if (!cfg.openapi.empty()) out.files.push_back(cfg.openapi);
+  if (!o.validate.empty()) {
+    const char* modes[] = {"request", "response", "both", "off"};
+    for (int i = 0; i < 4; ++i)
+      if (o.validate == modes[i]) cfg.validate = static_cast<model::Validate>(i);
+    for (auto& r : cfg.routes) r.validate.reset();
+  }
+  diag::Diagnostics linked;
+  auto contracts = server::Contracts::build(cfg, linked, std::move(spec));
+  print_diagnostics(linked);
+  if (!contracts) return out;
+  if (contracts->has_spec())
+    for (const auto& f : contracts->spec().files()) out.files.push_back(f);
+  for (const auto& a : cfg.auth)
+    if (a.accepts_anything())
+      std::cerr << "apigw serve: warning: auth scheme '" << a.name
+                << "' accepts any credential of the right shape (nothing to check it against; see 'apigw lint')\n";
+  out.gateway = std::make_shared<const server::Gateway>(std::move(cfg), std::move(contracts));
+  for (const auto& w : out.gateway->warnings()) std::cerr << "apigw serve: warning: " << w << "\n";
+  return out;
+}
+
+// Modification stamps of the watched files (0 for one that is missing, so its return counts as a change).
+std::vector<std::pair<std::string, std::filesystem::file_time_type>> stamps(const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::filesystem::file_time_type>> out;
+  for (const auto& f : files) {
+    std::error_code ec;
+    auto t = std::filesystem::last_write_time(f, ec);
+    out.emplace_back(f, ec ? std::filesystem::file_time_type{} : t);
+  }
+  return out;
+}
+
 }  // namespace
 
 Command serve_command() {
   return {"serve", "Run the gateway locally: mock and proxy the config's routes", [](CLI::App& sub) {
-            struct Options {
-              std::string config;
-              std::string proxy;
-              std::string host;
-              int port = -1;
-              std::string access_log = "-";
-              size_t threads = 0;
-            };
             auto o = std::make_shared<Options>();
             sub.add_option("config", o->config, "gateway config, or an OpenAPI document to mock (YAML or JSON)")->required();
             sub.add_option("--proxy", o->proxy, "with an OpenAPI document: forward every operation to this upstream URL");
@@ -97,34 +157,51 @@ Command serve_command() {
                 ->check(CLI::Range(0, 65535));
             sub.add_option("--access-log", o->access_log, "where JSON-lines access logs go: - (stdout), a file, or off")
                 ->capture_default_str();
+            sub.add_option("--validate", o->validate,
+                           "what spec-linked routes check: request, response (proxied answers), both or off "
+                           "(overrides the config's validate)")
+                ->check(CLI::IsMember({"request", "response", "both", "off"}));
             sub.add_option("--threads", o->threads, "worker threads (default: 8 per core, at least 16)");
+            sub.add_flag("--watch", o->watch,
+                         "reload when the config, its OpenAPI document or any file its $refs reach changes "
+                         "(a broken edit is reported and the previous config keeps serving); SIGHUP reloads too");
+            sub.add_option("--journal-size", o->journal_size, "recent exchanges kept for GET /__apigw/journal")
+                ->capture_default_str();
+            sub.add_option("--tls-cert", o->tls_cert, "serve HTTPS with this PEM certificate (with --tls-key)");
+            sub.add_option("--tls-key", o->tls_key, "the PEM private key of --tls-cert");
+            sub.add_flag("--tls-self-signed", o->tls_self_signed,
+                         "serve HTTPS with a development certificate made in memory (localhost, 127.0.0.1, ::1)");
             sub.footer(
                 "Examples:\n"
                 "  apigw serve samples/gateway.yaml\n"
                 "  apigw serve gateway.yaml --port 0 --access-log access.jsonl\n"
-                "  apigw serve openapi.yaml                      (mock every operation from the spec's examples)\n"
-                "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000\n"
+                "  apigw serve openapi.yaml                      (mock every operation from the spec)\n"
+                "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000 --validate both\n"
+                "\nMocked from the spec, a response is chosen as Prism chooses it: 'Prefer: code=404, example=cat,\n"
+                "dynamic=true, delay=200' or the __code, __example, __dynamic, __seed, __delay query parameters; else the\n"
+                "lowest 2xx. Requests failing the operation's parameters or body get 422 (400 for unreadable JSON, 415\n"
+                "for a media type it does not take) with an application/problem+json list of violations.\n"
+                "\nAdmin API: GET /__apigw/health, /__apigw/routes, /__apigw/config, /__apigw/metrics (Prometheus),\n"
+                "/__apigw/journal (recent exchanges with timings and violations).\n"
                 "\nThe URL goes to stderr once listening; access logs go to stdout unless --access-log says otherwise.\n"
-                "SIGINT or SIGTERM stops it after in-flight requests finish.\n"
+                "SIGINT or SIGTERM stops it after in-flight requests finish; SIGHUP reloads the config.\n"
                 "Exit codes: 0 stopped cleanly; 2 the config has errors (all listed) or bad flags; 3 cannot listen.");
             return [o]() -> int {
-              auto loaded = load_for_serve(o->config, o->proxy);
-              if (!loaded.config) {
-                print_diagnostics(loaded.diagnostics);
+              Built built = build_gateway(*o);
+              if (!built.gateway) {
                 std::cerr << "apigw serve: " << o->config << " has errors; not serving\n";
                 return k_exit_bad_input;
               }
-              print_diagnostics(loaded.diagnostics);  // warnings
-              model::Config cfg = std::move(*loaded.config);
-              for (const auto& a : cfg.auth)
-                if (a.accepts_anything())
-                  std::cerr << "apigw serve: warning: auth scheme '" << a.name
-                            << "' accepts any credential of the right shape (nothing to check it against; see 'apigw lint')\n";
+              const model::Config& cfg = built.gateway->config();
 
               server::ServerOptions options;
               options.host = o->host.empty() ? cfg.listen_host : o->host;
               options.port = o->port >= 0 ? o->port : cfg.listen_port;
               options.threads = o->threads;
+              options.journal_size = o->journal_size;
+              options.tls_cert = o->tls_cert;
+              options.tls_key = o->tls_key;
+              options.tls_self_signed = o->tls_self_signed;
               std::FILE* log_file = nullptr;
               if (o->access_log == "off") {
                 options.access_log = nullptr;
@@ -139,19 +216,19 @@ Command serve_command() {
                 options.access_log = log_file;
               }
 
-              // Signals are taken by one thread with sigwait, so no handler runs inside a worker.
+              // Signals are taken by one thread with sigwait, so no handler runs inside a worker. SIGHUP reloads.
               sigset_t signals;
               sigemptyset(&signals);
               sigaddset(&signals, SIGINT);
               sigaddset(&signals, SIGTERM);
+              sigaddset(&signals, SIGHUP);
               pthread_sigmask(SIG_BLOCK, &signals, nullptr);
               ::signal(SIGPIPE, SIG_IGN);
 
               std::string name = cfg.name;
               size_t route_count = cfg.routes.size();
               std::string path = try_path(cfg);
-              auto gateway = std::make_shared<const server::Gateway>(std::move(cfg));
-              server::Server server(gateway, options);
+              server::Server server(built.gateway, options);
               std::string error;
               int port = server.bind(&error);
               if (port < 0) {
@@ -160,20 +237,73 @@ Command serve_command() {
                 return k_exit_unavailable;
               }
               std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-              std::string url = "http://" + host + ":" + std::to_string(port);
+              std::string url = std::string(server.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port);
               std::cerr << "apigw serve: " << name << " (" << route_count << (route_count == 1 ? " route" : " routes")
                         << ") listening on " << url << "\n"
-                        << "  try: curl -i " << url << path << "\n"
+                        << "  try: curl -i " << (o->tls_self_signed ? "-k " : "") << url << path << "\n"
+                        << (o->watch ? "  watching " + std::to_string(built.files.size()) + " files for changes\n" : "")
                         << "  stop: Ctrl-C\n";
               std::cerr.flush();
 
-              std::thread waiter([&server, signals]() {
-                int sig = 0;
-                sigwait(&signals, &sig);
-                server.stop();
+              // Reloads keep serving the previous config when the new one has errors; requests in flight finish
+              // with the config they started with.
+              std::mutex reload_mutex;
+              auto files = built.files;
+              auto reload = [&](const char* why) {
+                std::lock_guard lock(reload_mutex);
+                Built next = build_gateway(*o);
+                if (!next.files.empty()) files = next.files;
+                if (!next.gateway) {
+                  std::cerr << "apigw serve: " << why << ": " << o->config
+                            << " has errors; still serving the previous config\n";
+                  return;
+                }
+                const auto& c = next.gateway->config();
+                if (c.listen_host != cfg.listen_host || c.listen_port != cfg.listen_port)
+                  std::cerr << "apigw serve: warning: listen changed; restart to move to it\n";
+                size_t n = c.routes.size();
+                server.swap(std::move(next.gateway));
+                std::cerr << "apigw serve: " << why << ": reloaded " << o->config << " (" << n
+                          << (n == 1 ? " route" : " routes") << ")\n";
+              };
+
+              std::atomic<bool> stopping{false};
+              std::thread waiter([&]() {
+                while (true) {
+                  int sig = 0;
+                  sigwait(&signals, &sig);
+                  if (sig == SIGHUP) {
+                    reload("SIGHUP");
+                    continue;
+                  }
+                  stopping = true;
+                  server.stop();
+                  return;
+                }
               });
+              std::thread watcher;
+              if (o->watch)
+                watcher = std::thread([&]() {
+                  auto seen = stamps(files);
+                  while (!stopping) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                    std::vector<std::string> current;
+                    {
+                      std::lock_guard lock(reload_mutex);
+                      current = files;
+                    }
+                    auto now = stamps(current);
+                    if (now == seen) continue;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let an editor finish writing
+                    reload("change");
+                    std::lock_guard lock(reload_mutex);
+                    seen = stamps(files);
+                  }
+                });
               server.run();
+              stopping = true;
               waiter.join();
+              if (watcher.joinable()) watcher.join();
               std::cerr << "apigw serve: stopped\n";
               if (log_file) std::fclose(log_file);
               return k_exit_ok;

@@ -31,7 +31,8 @@ class Importer {
     result_.config["name"] = slug(model_.title.empty() ? "api" : model_.title);
     if (!model_.title.empty())
       result_.config["description"] = model_.title + (model_.api_version.empty() ? "" : " " + model_.api_version);
-    if (!opts_.spec_reference.empty()) result_.config["openapi"] = opts_.spec_reference;
+    // Routes name their operations in it, so the config always says where the spec is.
+    result_.config["openapi"] = opts_.spec_reference.empty() ? spec_.path() : opts_.spec_reference;
     if (opts_.mode == "proxy") default_backend();
     auth_schemes();
     result_.config["routes"] = nlohmann::ordered_json::array();
@@ -227,6 +228,8 @@ class Importer {
     route["path"] = tmpl->text;
     if (!op.summary.empty()) route["description"] = op.summary;
     route_auth(route, op);
+    // Linked to its operation: serve validates requests against it and, without a mock or proxy, mocks from it.
+    route["operation"] = op.operation_id.empty() ? method + " " + op.path : op.operation_id;
     if (const Node* integ = op.node.node->find("x-amazon-apigateway-integration"))
       if (aws_integration(route, *integ, *tmpl, op.node, op.key_path)) {
         result_.config["routes"].push_back(std::move(route));
@@ -240,7 +243,6 @@ class Importer {
       return;
     }
     if (opts_.mode == "proxy" && !default_backend_.empty()) route["proxy"] = {{"backend", default_backend_}};
-    else route["mock"] = mock_for(op);
     result_.config["routes"].push_back(std::move(route));
   }
 
@@ -328,48 +330,6 @@ class Importer {
     warn(*op.file, integ.mark, opath + ".x-amazon-apigateway-integration",
          "integration type '" + type + "' (Lambda and AWS service integrations) is not supported yet; route mocked from the spec");
     return false;
-  }
-
-  // The lowest 2xx response (or default), its media type (JSON preferred) and an example when the spec has one.
-  nlohmann::ordered_json mock_for(const openapi::Operation& op) {
-    nlohmann::ordered_json mock = nlohmann::ordered_json::object();
-    const openapi::Response* pick = nullptr;
-    int pick_code = 1000;
-    for (const auto& r : op.responses) {
-      int code = 0;
-      if (r.code.size() == 3 && r.code[0] == '2')
-        code = (r.code[1] == 'X' || r.code[1] == 'x') ? 200 : std::atoi(r.code.c_str());
-      if (code >= 200 && code < 300 && code < pick_code) {
-        pick = &r;
-        pick_code = code;
-      }
-    }
-    if (!pick) {
-      for (const auto& r : op.responses)
-        if (r.code == "default") pick = &r;
-      pick_code = 200;
-    }
-    mock["status"] = pick_code;
-    if (!pick || pick->content.empty() || pick_code == 204 || pick_code == 205) return mock;
-    const openapi::MediaType* media = &pick->content[0];
-    for (const auto& m : pick->content)
-      if (m.name == "application/json") media = &m;
-    std::optional<nlohmann::ordered_json> example;
-    if (!media->examples.empty()) example = media->examples[0].value.node->to_ordered_json();
-    else if (media->schema) example = schema_example(media->schema);
-    if (!example) return mock;  // no example: status only, until bodies are generated from schemas
-    if (media->name.find('*') == std::string::npos) mock["headers"] = {{"content-type", media->name}};
-    mock["body"] = *example;
-    return mock;
-  }
-
-  std::optional<nlohmann::ordered_json> schema_example(Located schema) {
-    Located s = spec_.deref(schema, nullptr);
-    if (!s || !s.node->is_object()) return std::nullopt;
-    if (const Node* ex = s.node->find("example")) return ex->to_ordered_json();
-    if (const Node* exs = s.node->find("examples"); exs && exs->is_array() && !exs->items().empty())
-      return exs->items()[0].to_ordered_json();
-    return std::nullopt;
   }
 
   void note_unmapped(const Node& root) {

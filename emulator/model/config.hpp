@@ -74,6 +74,11 @@ struct AuthScheme {
 // in it passes (with its scopes).
 using AuthRequirement = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
+// What a route linked to an OpenAPI operation checks against it.
+enum class Validate { Request, Response, Both, Off };
+inline bool validates_requests(Validate v) { return v == Validate::Request || v == Validate::Both; }
+inline bool validates_responses(Validate v) { return v == Validate::Response || v == Validate::Both; }
+
 struct Route {
   std::string id;
   std::vector<std::string> methods;  // upper case; "ANY" matches every method
@@ -82,6 +87,10 @@ struct Route {
   std::optional<MockResponse> mock;
   std::optional<ProxyTarget> proxy;
   std::vector<AuthRequirement> auth;  // empty: public
+  // The OpenAPI operation served (operationId or "METHOD /path"); with neither mock nor proxy, mocked from the spec.
+  std::string operation;
+  doc::Mark operation_mark;
+  std::optional<Validate> validate;  // none: the config's
   doc::Mark mark;
   std::string key_path;  // "routes[3]", for messages
 };
@@ -99,6 +108,8 @@ struct Config {
   std::string name;
   std::string description;
   std::string openapi;  // path of the OpenAPI document, resolved against the config's folder; "" when none
+  doc::Mark openapi_mark;
+  Validate validate = Validate::Request;
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
   Limits limits;

@@ -121,10 +121,10 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "listen", "limits", "backends", "auth", "routes"}},
+      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
       {"backend", {"url", "timeout", "description"}},
-      {"route", {"id", "method", "path", "description", "mock", "proxy", "auth"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth"}},
       {"auth_api_key", {"type", "in", "name", "keys", "description"}},
       {"auth_basic", {"type", "users", "description"}},
       {"auth_bearer", {"type", "description"}},
@@ -192,6 +192,7 @@ class Loader {
   LoadOptions opts_;
   diag::Diagnostics diags_;
   Config cfg_;
+  bool root_has_openapi_ = false;
 
   void report(Severity sev, const char* rule, doc::Mark mark, const std::string& path, std::string message) {
     diags_.push_back({sev, rule, doc_.path, mark, path, std::move(message)});
@@ -295,6 +296,7 @@ class Loader {
       return;
     }
     check_keys(root, "", keys_of("root"));
+    root_has_openapi_ = root.find("openapi") != nullptr;
     if (const Node* v = root.find("apigw")) {
       if (!v->is_int()) {
         error(v->mark, "apigw", "expected the config format version (an integer), got " + describe(*v));
@@ -313,6 +315,8 @@ class Loader {
     if (const Node* v = root.find("description"))
       if (auto s = string_value(*v, "description")) cfg_.description = *s;
     if (const Node* v = root.find("openapi")) read_openapi(*v);
+    if (const Node* v = root.find("validate"))
+      if (auto mode = read_validate(*v, "validate")) cfg_.validate = *mode;
     if (const Node* v = root.find("listen")) read_listen(*v);
     if (const Node* v = root.find("limits")) read_limits(*v);
     if (const Node* v = root.find("backends")) read_backends(*v);
@@ -321,7 +325,21 @@ class Loader {
     else error(root.mark, "", "missing required key 'routes'");
   }
 
+  std::optional<Validate> read_validate(const Node& n, const std::string& path) {
+    static const std::vector<std::string_view> k_modes = {"request", "response", "both", "off"};
+    auto s = string_value(n, path);
+    if (!s) return std::nullopt;
+    for (size_t i = 0; i < k_modes.size(); ++i)
+      if (*s == k_modes[i]) return static_cast<Validate>(i);
+    std::string suggestion = util::nearest(*s, k_modes);
+    error(n.mark, path,
+          "unknown validate mode '" + *s + "' (request, response, both or off)" +
+              (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+    return std::nullopt;
+  }
+
   void read_openapi(const Node& n) {
+    cfg_.openapi_mark = n.mark;
     auto s = string_value(n, "openapi");
     if (!s) return;
     if (s->empty()) {
@@ -578,10 +596,21 @@ class Loader {
     if (const Node* v = r.find("description"))
       if (auto s = string_value(*v, join(path, "description"))) route.description = *s;
 
+    if (const Node* v = r.find("operation")) {
+      route.operation_mark = v->mark;
+      if (auto s = string_value(*v, join(path, "operation"))) {
+        if (s->empty()) error(v->mark, join(path, "operation"), "expected an operationId or 'METHOD /path'");
+        else if (!root_has_openapi_) error(v->mark, join(path, "operation"), "names an OpenAPI operation, but the config has no top-level 'openapi' document", "config-reference");
+        route.operation = *s;
+      }
+    }
+    if (const Node* v = r.find("validate"))
+      if (auto mode = read_validate(*v, join(path, "validate"))) route.validate = *mode;
     const Node* mock = r.find("mock");
     const Node* proxy = r.find("proxy");
     if (mock && proxy) error(r.mark, path, "a route has one of 'mock' or 'proxy', not both");
-    else if (!mock && !proxy) error(r.mark, path, "missing 'mock' or 'proxy': what should the route answer with?");
+    else if (!mock && !proxy && route.operation.empty())
+      error(r.mark, path, "missing 'mock', 'proxy' or 'operation': what should the route answer with?");
     if (mock) route.mock = read_mock(*mock, join(path, "mock"));
     if (proxy) route.proxy = read_proxy(*proxy, join(path, "proxy"), route);
     if (const Node* v = r.find("auth")) read_route_auth(*v, join(path, "auth"), route);

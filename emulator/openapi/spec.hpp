@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emulator/diag/diagnostic.hpp"
 #include "emulator/doc/node.hpp"
@@ -45,6 +46,12 @@ class Spec {
   void check_references(diag::Diagnostics& out) const;
 
   size_t file_count() const { return docs_.size(); }
+  // Every file loaded so far (after check_references: the root and every file its $refs reach).
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& [path, d] : docs_) out.push_back(path);
+    return out;
+  }
 
  private:
   Version version_ = Version::OpenApi30;

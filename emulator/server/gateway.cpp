@@ -10,17 +10,75 @@
 
 namespace apigw::server {
 
-Gateway::Gateway(model::Config config) : config_(std::move(config)) {
+Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contracts)
+    : config_(std::move(config)), contracts_(std::move(contracts)) {
   nlohmann::ordered_json routes = nlohmann::ordered_json::array();
   for (size_t i = 0; i < config_.routes.size(); ++i) {
     const auto& r = config_.routes[i];
     for (const auto& m : r.methods) router_.add(r.path, m, static_cast<int>(i));
     nlohmann::ordered_json item = {{"id", r.id}, {"methods", r.methods}, {"path", r.path.text}};
+    if (!r.operation.empty()) item["operation"] = r.operation;
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
+    else if (!r.mock && contract(i)) item["mock"] = "openapi";
     routes.push_back(std::move(item));
   }
+  // Spec-linked routes also answer under the path of the spec's first server URL, as clients configured with the full
+  // server URL call them; the config's own routes win any collision.
+  std::string base = contracts_ ? contracts_->base_path() : "";
+  for (size_t i = 0; i < config_.routes.size() && !base.empty(); ++i) {
+    const auto& r = config_.routes[i];
+    if (!contract(i) || r.path.text.rfind(base + "/", 0) == 0) continue;
+    auto alias = router::parse_template(base + (r.path.text == "/" ? "" : r.path.text), nullptr);
+    if (!alias) continue;
+    for (const auto& m : r.methods) {
+      int existing = router_.add(*alias, m, static_cast<int>(i));
+      if (existing >= 0 && existing != static_cast<int>(i))
+        warnings_.push_back(m + " " + alias->text + " (route '" + r.id + "' under the server path " + base +
+                            ") collides with route '" + config_.routes[static_cast<size_t>(existing)].id +
+                            "', which keeps it");
+    }
+  }
   routes_json_ = nlohmann::ordered_json({{"name", config_.name}, {"routes", routes}}).dump(2) + "\n";
+
+  static const char* const k_validate[] = {"request", "response", "both", "off"};
+  nlohmann::ordered_json backends = nlohmann::ordered_json::object();
+  for (const auto& b : config_.backends)
+    backends[b.name] = {{"url", b.url_text}, {"timeout", util::format_duration(b.timeout)}};
+  nlohmann::ordered_json auth = nlohmann::ordered_json::object();
+  static const char* const k_auth[] = {"api_key", "basic", "bearer", "jwt"};
+  for (const auto& a : config_.auth) {
+    nlohmann::ordered_json item = {{"type", k_auth[static_cast<int>(a.type)]}};
+    if (a.type == model::AuthScheme::Type::ApiKey) {
+      item["in"] = a.in;
+      item["name"] = a.param_name;
+      item["keys"] = std::to_string(a.keys.size()) + " (values not shown)";
+    }
+    if (a.type == model::AuthScheme::Type::Basic) item["users"] = std::to_string(a.users.size()) + " (not shown)";
+    if (a.type == model::AuthScheme::Type::Jwt) {
+      item["secret"] = a.secret.empty() ? "none" : "set (not shown)";
+      if (!a.issuer.empty()) item["issuer"] = a.issuer;
+      if (!a.audiences.empty()) item["audiences"] = a.audiences;
+    }
+    auth[a.name] = std::move(item);
+  }
+  nlohmann::ordered_json effective = {
+      {"apigw", config_.version},
+      {"name", config_.name},
+      {"file", config_.file},
+      {"openapi", config_.openapi},
+      {"validate", k_validate[static_cast<int>(config_.validate)]},
+      {"listen", config_.listen_host + ":" + std::to_string(config_.listen_port)},
+      {"limits",
+       {{"max_body_size", config_.limits.max_body_size},
+        {"read_timeout", util::format_duration(config_.limits.read_timeout)},
+        {"write_timeout", util::format_duration(config_.limits.write_timeout)},
+        {"keep_alive_timeout", util::format_duration(config_.limits.keep_alive_timeout)}}},
+      {"backends", backends},
+      {"auth", auth},
+      {"server_base_path", contracts_ ? contracts_->base_path() : ""},
+      {"routes", routes}};
+  config_json_ = effective.dump(2) + "\n";
 }
 
 std::string format_access_record(const AccessRecord& r) {
@@ -54,6 +112,7 @@ std::string format_access_record(const AccessRecord& r) {
     std::snprintf(nums, sizeof nums, ",\"upstream_ms\":%.3f", r.upstream_ms);
     line += nums;
   }
+  if (r.violations > 0) line += ",\"violations\":" + std::to_string(r.violations);
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -185,8 +244,12 @@ void admin(const Gateway& gw, std::string_view what, const httplib::Request& req
   } else if (what == "routes") {
     res.status = 200;
     res.set_content(gw.routes_json(), "application/json");
+  } else if (what == "config") {
+    res.status = 200;
+    res.set_content(gw.config_json(), "application/json");
   } else {
-    set_problem(res, 404, "Not Found", "no admin endpoint '" + std::string(what) + "' (try health or routes)");
+    set_problem(res, 404, "Not Found",
+                "no admin endpoint '" + std::string(what) + "' (try health, routes, config, metrics or journal)");
   }
 }
 
@@ -217,11 +280,21 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     res.set_header("Allow", match.allow);
   } else {
     const model::Route& route = gw.config().routes[static_cast<size_t>(match.route)];
+    const Contract* contract = gw.contract(static_cast<size_t>(match.route));
+    model::Validate validate = route.validate.value_or(gw.config().validate);
     record.route = route.id;
     AuthOutcome auth = authorize(gw.config(), route, req, std::chrono::system_clock::now());
+    RequestVerdict verdict;
+    if (auth.ok && contract && model::validates_requests(validate)) verdict = contract->check_request(req, match.params);
+    record.violations = verdict.violations.size();
+    if (record.violations) record.violation_detail = violations_header(verdict.violations);
     if (!auth.ok) {
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
       if (!auth.www_authenticate.empty()) res.set_header("WWW-Authenticate", auth.www_authenticate);
+    } else if (verdict.status && (route.mock || route.proxy)) {
+      set_violations_problem(res, verdict, route.operation);
+    } else if (verdict.status) {
+      contract->respond(req, res, &verdict);
     } else if (route.mock) {
       const auto& mock = *route.mock;
       if (mock.delay.count() > 0) std::this_thread::sleep_for(mock.delay);
@@ -230,6 +303,14 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       res.body = mock.body;
     } else if (route.proxy) {
       proxy(gw, route, match.params, raw_path, req, res, record);
+      if (contract && model::validates_responses(validate) && res.status < 500) {
+        auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);
+        if (!found.empty()) res.set_header("x-apigw-violations", violations_header(found));
+        record.violations += found.size();
+        if (!found.empty()) record.violation_detail = violations_header(found);
+      }
+    } else if (contract) {
+      contract->respond(req, res);
     }
   }
   record.status = res.status;

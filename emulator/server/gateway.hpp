@@ -9,6 +9,7 @@
 
 #include "emulator/model/config.hpp"
 #include "emulator/router/router.hpp"
+#include "emulator/server/contract.hpp"
 
 namespace httplib {
 struct Request;
@@ -19,15 +20,24 @@ namespace apigw::server {
 
 class Gateway {
  public:
-  explicit Gateway(model::Config config);
+  // `contracts` links routes to their OpenAPI operations (Contracts::build); routes with one also answer under the
+  // spec's server base path ("/v1/pets" as well as "/pets"), unless that collides with another route (see warnings()).
+  explicit Gateway(model::Config config, std::shared_ptr<const Contracts> contracts = nullptr);
   const model::Config& config() const { return config_; }
   const router::Router& router() const { return router_; }
   const std::string& routes_json() const { return routes_json_; }
+  const std::string& config_json() const { return config_json_; }
+  const Contract* contract(size_t route) const { return contracts_ ? contracts_->for_route(route) : nullptr; }
+  // What the constructor noticed and serve should print (base-path aliases that collide).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   model::Config config_;
+  std::shared_ptr<const Contracts> contracts_;
   router::Router router_;
   std::string routes_json_;  // GET /__apigw/routes, built once
+  std::string config_json_;  // GET /__apigw/config: the effective config, secrets left out
+  std::vector<std::string> warnings_;
 };
 
 // One line of the access log.
@@ -41,6 +51,8 @@ struct AccessRecord {
   size_t request_bytes = 0;
   size_t response_bytes = 0;
   double upstream_ms = -1;  // proxy routes only
+  size_t violations = 0;    // request or response checks that failed against the OpenAPI operation
+  std::string violation_detail;  // the violations as JSON (the journal shows them; the access log only counts)
   std::string client;
 };
 

@@ -7,22 +7,75 @@
 #include <thread>
 
 #include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "emulator/server/observe.hpp"
 
 namespace apigw::server {
 
+namespace {
+
+// A development certificate for localhost, 127.0.0.1 and ::1, valid for 30 days, made in memory (P-256, SHA-256).
+bool make_self_signed(X509*& cert, EVP_PKEY*& key) {
+  key = EVP_EC_gen("P-256");
+  cert = X509_new();
+  if (!key || !cert) return false;
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::time(nullptr)));
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("apigw development"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+  if (!san) return false;
+  X509_add_ext(cert, san, -1);
+  X509_EXTENSION_free(san);
+  return X509_sign(cert, key, EVP_sha256()) > 0;
+}
+
+}  // namespace
+
 struct Server::Impl {
-  std::shared_ptr<const Gateway> gateway;
+  std::atomic<std::shared_ptr<const Gateway>> gateway;
   ServerOptions options;
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http;
   std::unique_ptr<AccessLog> log;
+  std::unique_ptr<Observer> observer;
+  std::string tls_error;  // why the TLS server cannot start
+  bool tls = false;
 };
 
 Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->gateway = std::move(gateway);
+  const auto limits = gateway->config().limits;
+  impl_->gateway.store(std::move(gateway));
   impl_->options = std::move(options);
   if (impl_->options.access_log) impl_->log = std::make_unique<AccessLog>(impl_->options.access_log);
-  const auto& limits = impl_->gateway->config().limits;
-  auto& http = impl_->http;
+  impl_->observer = std::make_unique<Observer>(impl_->options.journal_size);
+  const auto& o = impl_->options;
+  if (o.tls_self_signed) {
+    X509* cert = nullptr;
+    EVP_PKEY* key = nullptr;
+    if (make_self_signed(cert, key)) impl_->http = std::make_unique<httplib::SSLServer>(cert, key);
+    else impl_->tls_error = "cannot make a self-signed certificate";
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    impl_->tls = true;
+  } else if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    impl_->http = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+    if (!impl_->http->is_valid())
+      impl_->tls_error = "cannot use the TLS certificate '" + o.tls_cert + "' with key '" + o.tls_key +
+                         "' (both must be readable PEM files, and the key must match the certificate)";
+    impl_->tls = true;
+  }
+  if (!impl_->http) impl_->http = std::make_unique<httplib::Server>();
+  auto& http = *impl_->http;
   size_t threads = impl_->options.threads;
   if (threads == 0) threads = std::max<size_t>(16, std::thread::hardware_concurrency() * 8);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -38,12 +91,26 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   // Every request goes through the gateway's own router: httplib only parses HTTP and reads the body (with the
   // size limit). A pre-routing handler would run before the body is read, so one catch-all handler per method it is.
   auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
+    // The server's own admin endpoints (metrics, journal); the rest of /__apigw/ belongs to the gateway.
+    if (req.path == "/__apigw/metrics" || req.path == "/__apigw/journal") {
+      if (req.method != "GET" && req.method != "HEAD") {
+        set_problem(res, 405, "Method Not Allowed", "the admin API answers GET");
+        res.set_header("Allow", "GET, HEAD");
+      } else if (req.path == "/__apigw/metrics") {
+        res.set_content(impl->observer->metrics(), "text/plain; version=0.0.4");
+      } else {
+        res.set_content(impl->observer->journal(), "application/json");
+      }
+      return;
+    }
     auto start = std::chrono::steady_clock::now();
     AccessRecord record;
     record.time = std::chrono::system_clock::now();
     record.client = req.remote_addr;
-    handle_request(*impl->gateway, req, res, record);
+    std::shared_ptr<const Gateway> gw = impl->gateway.load();  // kept alive until this request is answered
+    handle_request(*gw, req, res, record);
     record.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (record.route != "__apigw") impl->observer->record(record);
     if (impl->log) impl->log->write(record);
   };
   // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib 0.11 instead
@@ -84,6 +151,7 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
       record.response_bytes = res.body.size();
       record.client = req.remote_addr;
       impl->log->write(record);
+      impl->observer->record(record);
     }
   });
 }
@@ -92,8 +160,12 @@ Server::~Server() = default;
 
 int Server::bind(std::string* error) {
   auto& o = impl_->options;
+  if (!impl_->tls_error.empty()) {
+    if (error) *error = impl_->tls_error;
+    return -1;
+  }
   errno = 0;
-  int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  int port = o.port == 0 ? impl_->http->bind_to_any_port(o.host) : (impl_->http->bind_to_port(o.host, o.port) ? o.port : -1);
   if (port < 0 && error) {
     int e = errno;
     std::string where = o.host + ":" + std::to_string(o.port);
@@ -106,10 +178,14 @@ int Server::bind(std::string* error) {
 }
 
 void Server::run() {
-  impl_->http.listen_after_bind();
+  impl_->http->listen_after_bind();
   if (impl_->log) impl_->log->flush();
 }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() { impl_->http->stop(); }
+
+bool Server::tls() const { return impl_->tls; }
+
+void Server::swap(std::shared_ptr<const Gateway> gateway) { impl_->gateway.store(std::move(gateway)); }
 
 }  // namespace apigw::server

@@ -15,6 +15,10 @@ struct ServerOptions {
   int port = 8080;              // 0 picks a free port
   std::FILE* access_log = stdout;  // nullptr: no access log
   size_t threads = 0;           // 0: a default from the core count
+  size_t journal_size = 100;    // recent exchanges kept for GET /__apigw/journal (0: none)
+  // TLS: PEM files, or a development certificate made in memory for localhost/127.0.0.1 (tls_self_signed).
+  std::string tls_cert, tls_key;
+  bool tls_self_signed = false;
 };
 
 class Server {
@@ -24,8 +28,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listening socket. Returns the bound port, or -1 with a message in `error`.
+  // Binds the listening socket. Returns the bound port, or -1 with a message in `error` (also for TLS files that
+  // cannot be read).
   int bind(std::string* error);
+  bool tls() const;
+  // Serves a new config from the next request on; requests in flight finish with the one they started with.
+  void swap(std::shared_ptr<const Gateway> gateway);
   // Serves until stop(); in-flight requests finish before it returns.
   void run();
   // Safe from any thread.

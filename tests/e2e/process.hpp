@@ -105,14 +105,14 @@ class Process {
   }
   void signal(int sig) { kill(pid_, sig); }
 
-  // For servers: waits until stderr says "listening on http://host:PORT" and returns PORT (or -1).
+  // For servers: waits until stderr says "listening on http(s)://host:PORT" and returns PORT (or -1).
   int wait_for_port(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       std::string e = err();
-      auto at = e.find("listening on http://");
+      auto at = e.find("listening on http");
       if (at != std::string::npos) {
-        auto colon = e.find(':', at + 20);
+        auto colon = e.find(':', e.find("://", at) + 3);
         auto end = e.find('\n', colon);
         if (colon != std::string::npos && end != std::string::npos) return std::stoi(e.substr(colon + 1, end - colon - 1));
       }

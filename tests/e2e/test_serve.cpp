@@ -179,12 +179,16 @@ TEST_CASE("serve an OpenAPI document directly, with the admin API") {
   REQUIRE(pets);
   CHECK(pets->status == 200);
   CHECK(nlohmann::json::parse(pets->body)[1]["name"] == "Tom");
-  auto created = client.Post("/pets", "{}", "application/json");
+  auto invalid = client.Post("/pets", "{}", "application/json");  // Pet requires id and name
+  REQUIRE(invalid);
+  CHECK(invalid->status == 422);
+  auto created = client.Post("/pets", R"({"id": 3, "name": "Nemo"})", "application/json");
   REQUIRE(created);
   CHECK(created->status == 201);
-  auto one = client.Get("/pets/9");  // no example in the spec for this one: status only, for now
+  auto one = client.Get("/pets/9");  // no example in the spec for this one: generated from the schema
   REQUIRE(one);
   CHECK(one->status == 200);
+  CHECK(nlohmann::json::parse(one->body).contains("name"));
 
   auto health = client.Get("/__apigw/health");
   REQUIRE(health);

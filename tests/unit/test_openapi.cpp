@@ -87,7 +87,7 @@ TEST_CASE("not OpenAPI, wrong versions and missing paths are precise errors") {
   CHECK(load_text("f.yaml", "openapi: 3.0.0\npaths: [1]\n") == ":2:8: paths: expected a mapping, got array\n");
 }
 
-TEST_CASE("import: one route per operation, ids from operationId, mocks from examples; the result loads") {
+TEST_CASE("import: one route per operation, ids from operationId, each linked to its operation; the result loads") {
   diag::Diagnostics ds;
   auto spec = openapi::Spec::load(fixture("multi/openapi.yaml"), ds);
   REQUIRE(spec);
@@ -101,11 +101,11 @@ TEST_CASE("import: one route per operation, ids from operationId, mocks from exa
   CHECK(routes[0]["method"] == "GET");
   CHECK(routes[0]["path"] == "/pets");
   CHECK(routes[0]["description"] == "List pets");
-  CHECK(routes[0]["mock"]["body"] == nlohmann::json::parse(R"([{"id":1,"name":"Rex"},{"id":2,"name":"Tom"}])"));
+  CHECK(routes[0]["operation"] == "listPets");  // serve mocks it from the spec (examples, else generated)
+  CHECK(!routes[0].contains("mock"));
   CHECK(routes[1]["id"] == "createPet");
-  CHECK(routes[1]["mock"]["status"] == 201);
-  CHECK(routes[1]["mock"]["body"] == nlohmann::json::parse(R"({"id":1,"name":"Example"})"));  // the schema's example
-  CHECK(routes[2]["mock"]["body"]["name"] == "Rex");
+  CHECK(routes[1]["operation"] == "createPet");
+  CHECK(r.config["openapi"] == "openapi.yaml");
 
   std::string yaml = import::to_yaml(r.config, "# header\n");
   auto loaded = model::load_config_text(yaml, fixture("multi/gateway.yaml"));
@@ -140,9 +140,10 @@ TEST_CASE("import: Swagger 2.0 examples, AWS any-method and http_proxy integrati
   REQUIRE(r.ok);
   const auto& routes = r.config["routes"];
   REQUIRE(routes.size() == 2);
-  CHECK(routes[0]["mock"]["body"][0]["name"] == "Rex");
-  CHECK(routes[0]["mock"]["headers"]["content-type"] == "application/json");
+  CHECK(routes[0]["operation"] == "listPets");
+  CHECK(r.config["openapi"] == fixture("swagger2.yaml"));  // no reference given: the spec's own path
   CHECK(routes[1]["method"] == "ANY");
+  CHECK(routes[1]["operation"] == "ANY /pets/{id}");  // no operationId: method and path
   CHECK(routes[1]["proxy"]["backend"] == "backend-example-com");
   CHECK(routes[1]["proxy"]["path"] == "/pets/{id}");
   CHECK(r.config["backends"]["backend-example-com"]["url"] == "https://backend.example.com");
@@ -159,7 +160,7 @@ TEST_CASE("import: OpenAPI 3.1 examples arrays and webhooks") {
   CHECK(spec->version() == openapi::Version::OpenApi31);
   auto r = import::import_spec(*spec, {});
   REQUIRE(r.config["routes"].size() == 1);
-  CHECK(r.config["routes"][0]["mock"]["body"]["kind"] == "thing");
+  CHECK(r.config["routes"][0]["operation"] == "getThing");
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0].path == "webhooks");
 }
