@@ -13,10 +13,12 @@ namespace {
 const std::vector<std::string> k_formats = {"text", "json", "sarif", "junit", "github", "markdown"};
 
 int list_rules() {
-  for (const auto& r : lint::catalogue())
-    std::cout << r.id << std::string(r.id && std::string(r.id).size() < 28 ? 28 - std::string(r.id).size() : 1, ' ')
-              << diag::severity_name(r.severity) << std::string(7 - std::string(diag::severity_name(r.severity)).size(), ' ')
-              << r.description << "\n";
+  auto pad = [](std::string s, size_t width) { return s.size() < width ? s + std::string(width - s.size(), ' ') : s + " "; };
+  for (const auto& r : lint::catalogue()) {
+    bool loader = !r.check && !r.check_openapi;
+    std::cout << pad(r.id, 28) << pad(diag::severity_name(r.severity), 7) << pad(r.category, 19)
+              << pad(loader ? "always" : lint::ruleset_name(r.ruleset), 13) << r.description << "\n";
+  }
   return k_exit_ok;
 }
 
@@ -30,8 +32,11 @@ int explain(const std::string& id) {
               << (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") << "; see --list-rules\n";
     return k_exit_bad_input;
   }
-  std::cout << r->id << " (" << diag::severity_name(r->severity) << ")\n  " << r->description << "\n  How to fix: "
-            << r->how_to_fix << "\n";
+  bool loader = !r->check && !r->check_openapi;
+  std::cout << r->id << " (" << diag::severity_name(r->severity) << ", " << r->category << ", "
+            << (loader ? std::string("always reported") : std::string("in ruleset ") + lint::ruleset_name(r->ruleset) +
+                                                              (r->ruleset == lint::Ruleset::All ? "" : " and up"))
+            << ")\n  " << r->description << "\n  How to fix: " << r->how_to_fix << "\n";
   return k_exit_ok;
 }
 }  // namespace
@@ -45,6 +50,10 @@ Command lint_command() {
               std::vector<std::string> outputs;
               bool list_rules = false;
               std::string explain;
+              std::string ruleset;
+              std::string config;
+              std::string baseline;
+              std::string write_baseline;
             };
             auto o = std::make_shared<Options>();
             sub.add_option("files", o->files, "gateway configs and OpenAPI documents (YAML or JSON)");
@@ -57,13 +66,27 @@ Command lint_command() {
                 ->capture_default_str();
             sub.add_flag("--list-rules", o->list_rules, "list every rule with its severity and exit");
             sub.add_option("--explain", o->explain, "describe a rule and how to fix its findings");
+            sub.add_option("--ruleset", o->ruleset,
+                           "which rules run: recommended (default), strict (more rules, warnings become errors), all, "
+                           "off; replaces the lint config's 'extends'")
+                ->check(CLI::IsMember({"recommended", "strict", "all", "off"}));
+            sub.add_option("--config", o->config,
+                           "lint config file (default: the nearest .apigw-lint.yaml above each linted file)");
+            sub.add_option("--baseline", o->baseline, "report only findings not recorded in this baseline file");
+            sub.add_option("--write-baseline", o->write_baseline,
+                           "record today's findings in this file (for --baseline) and exit 0");
             sub.footer(
                 "Examples:\n"
                 "  apigw lint samples/gateway.yaml\n"
                 "  apigw lint --format json --fail-severity warn configs/*.yaml\n"
                 "  apigw lint gateway.yaml openapi.yaml -f github -o sarif=apigw.sarif -o junit=apigw-junit.xml\n"
+                "  apigw lint --ruleset strict openapi.yaml\n"
+                "  apigw lint openapi.yaml --write-baseline lint-baseline.json   # then, in CI:\n"
+                "  apigw lint openapi.yaml --baseline lint-baseline.json\n"
                 "\nFormats: text, json, sarif (2.1.0, for GitHub code scanning), junit, github (workflow annotations),\n"
                 "markdown (PR comments).\n"
+                "Lint config (.apigw-lint.yaml): extends: RULESET; rules: {RULE: off|error|warn|info|hint};\n"
+                "ignore: [{rule, file, pointer, reason}] (globs; reason required). See docs/lint.md.\n"
                 "Exit codes: 0 no finding at or above --fail-severity; 1 findings; 2 a file could not be read or\n"
                 "is not a valid config or spec (every error is still listed), or bad flags.");
             return [o]() {
@@ -85,7 +108,28 @@ Command lint_command() {
                 }
                 outputs.emplace_back(fmt, spec.substr(eq + 1));
               }
-              auto report = lint::lint_files(o->files);
+              lint::Options options;
+              options.config = o->config;
+              if (lint::Ruleset r{}; !o->ruleset.empty() && lint::parse_ruleset(o->ruleset, r)) options.ruleset = r;
+              auto report = lint::lint_files(o->files, options);
+              if (!o->write_baseline.empty()) {
+                std::ofstream out(o->write_baseline, std::ios::binary);
+                out << lint::format_baseline(report, o->write_baseline);
+                if (!out) {
+                  std::cerr << "apigw lint: cannot write " << o->write_baseline << "\n";
+                  return k_exit_bad_input;
+                }
+                std::cerr << "apigw lint: recorded " << report.diagnostics.size() << " finding(s) in "
+                          << o->write_baseline << "\n";
+                return report.any_unloadable() ? k_exit_bad_input : k_exit_ok;
+              }
+              if (!o->baseline.empty()) {
+                std::string error;
+                if (!lint::apply_baseline(report, o->baseline, error)) {
+                  std::cerr << "apigw lint: " << error << "\n";
+                  return k_exit_bad_input;
+                }
+              }
               std::cout << lint::format(report, o->format, use_colour(STDOUT_FILENO));
               std::cout.flush();
               for (const auto& [fmt, file] : outputs) {

