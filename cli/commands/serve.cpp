@@ -8,7 +8,9 @@
 #include <iostream>
 #include <thread>
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "cli/command.hpp"
@@ -84,7 +86,7 @@ void print_diagnostics(const diag::Diagnostics& ds) {
 }
 
 struct Options {
-  std::string config;
+  std::vector<std::string> configs;
   std::string proxy;
   std::string host;
   int port = -1;
@@ -95,6 +97,7 @@ struct Options {
   size_t journal_size = 100;
   std::string tls_cert, tls_key;
   bool tls_self_signed = false;
+  bool insecure_upstream = false;
 };
 
 // What one load of the config (or spec) gives: the gateway to serve, and the files it was made from.
@@ -103,28 +106,83 @@ struct Built {
   std::vector<std::string> files;
 };
 
-// Loads, links and builds; prints every diagnostic. Null gateway when there are errors.
+bool same_auth(const model::AuthScheme& a, const model::AuthScheme& b) {
+  return a.type == b.type && a.in == b.in && a.param_name == b.param_name && a.keys == b.keys && a.users == b.users &&
+         a.secret == b.secret && a.issuer == b.issuer && a.audiences == b.audiences;
+}
+
+// Adds `next` (another served file) to `merged`: routes appended (a route id already taken gets the config's name in
+// front), backends and auth schemes shared by name when they are the same, an error when the same name means
+// different things. Overlapping routes are reported by the Gateway (the first file keeps them).
+bool merge_config(model::Config& merged, model::Config next) {
+  bool ok = true;
+  merged.name += "+" + next.name;
+  for (auto& b : next.backends) {
+    const model::Backend* have = merged.find_backend(b.name);
+    if (!have) {
+      merged.backends.push_back(std::move(b));
+    } else if (have->url_text != b.url_text) {
+      std::cerr << doc::where(next.file, b.mark) << ": error: backends." << b.name << ": also defined in "
+                << merged.file << " with another URL (" << have->url_text << "); rename one\n";
+      ok = false;
+    }
+  }
+  for (auto& a : next.auth) {
+    const model::AuthScheme* have = merged.find_auth(a.name);
+    if (!have) {
+      merged.auth.push_back(std::move(a));
+    } else if (!same_auth(*have, a)) {
+      std::cerr << doc::where(next.file, a.mark) << ": error: auth." << a.name << ": also defined differently in "
+                << merged.file << "; rename one\n";
+      ok = false;
+    }
+  }
+  for (auto& r : next.routes) {
+    bool taken = std::any_of(merged.routes.begin(), merged.routes.end(), [&](const auto& m) { return m.id == r.id; });
+    if (taken) r.id = next.name + "." + r.id;
+    merged.routes.push_back(std::move(r));
+  }
+  return ok;
+}
+
+// Loads, links and builds every served file into one gateway; prints every diagnostic. Null gateway on errors.
 Built build_gateway(const Options& o) {
   Built out;
-  out.files.push_back(o.config);
-  std::shared_ptr<const openapi::Spec> spec;
-  auto loaded = load_for_serve(o.config, o.proxy, spec);
-  print_diagnostics(loaded.diagnostics);
-  if (!loaded.config) return out;
-  model::Config cfg = std::move(*loaded.config);
-  if (!cfg.openapi.empty()) out.files.push_back(cfg.openapi);
+  std::optional<model::Config> merged;
+  std::map<std::string, std::shared_ptr<const openapi::Spec>> specs;
+  bool ok = true;
+  for (const auto& input : o.configs) {
+    out.files.push_back(input);
+    std::shared_ptr<const openapi::Spec> spec;
+    auto loaded = load_for_serve(input, o.proxy, spec);
+    print_diagnostics(loaded.diagnostics);
+    if (!loaded.config) {
+      ok = false;
+      continue;
+    }
+    model::Config cfg = std::move(*loaded.config);
+    if (!cfg.openapi.empty()) out.files.push_back(cfg.openapi);
+    if (spec) specs.emplace(cfg.openapi, std::move(spec));
+    for (auto& r : cfg.routes)  // each file's own default travels with its routes
+      if (!r.validate) r.validate = cfg.validate;
+    if (!merged) merged = std::move(cfg);
+    else ok = merge_config(*merged, std::move(cfg)) && ok;
+  }
+  if (!ok || !merged) return out;
+  model::Config cfg = std::move(*merged);
   if (!o.validate.empty()) {
     const char* modes[] = {"request", "response", "both", "off"};
     for (int i = 0; i < 4; ++i)
       if (o.validate == modes[i]) cfg.validate = static_cast<model::Validate>(i);
-    for (auto& r : cfg.routes) r.validate.reset();
+    for (auto& r : cfg.routes) r.validate = cfg.validate;
   }
+  if (o.insecure_upstream)
+    for (auto& b : cfg.backends) b.tls_verify = false;
   diag::Diagnostics linked;
-  auto contracts = server::Contracts::build(cfg, linked, std::move(spec));
+  auto contracts = server::Contracts::build(cfg, linked, specs);
   print_diagnostics(linked);
   if (!contracts) return out;
-  if (contracts->has_spec())
-    for (const auto& f : contracts->spec().files()) out.files.push_back(f);
+  for (auto& f : contracts->files()) out.files.push_back(std::move(f));
   for (const auto& a : cfg.auth)
     if (a.accepts_anything())
       std::cerr << "apigw serve: warning: auth scheme '" << a.name
@@ -150,7 +208,10 @@ std::vector<std::pair<std::string, std::filesystem::file_time_type>> stamps(cons
 Command serve_command() {
   return {"serve", "Run the gateway locally: mock and proxy the config's routes", [](CLI::App& sub) {
             auto o = std::make_shared<Options>();
-            sub.add_option("config", o->config, "gateway config, or an OpenAPI document to mock (YAML or JSON)")->required();
+            sub.add_option("config", o->configs,
+                           "gateway configs or OpenAPI documents (YAML or JSON), served together on one port; "
+                           "overlapping routes are reported and the first file keeps them")
+                ->required();
             sub.add_option("--proxy", o->proxy, "with an OpenAPI document: forward every operation to this upstream URL");
             sub.add_option("--host", o->host, "address to listen on (overrides the config's listen)");
             sub.add_option("-p,--port", o->port, "port to listen on; 0 picks a free one (overrides listen)")
@@ -171,11 +232,14 @@ Command serve_command() {
             sub.add_option("--tls-key", o->tls_key, "the PEM private key of --tls-cert");
             sub.add_flag("--tls-self-signed", o->tls_self_signed,
                          "serve HTTPS with a development certificate made in memory (localhost, 127.0.0.1, ::1)");
+            sub.add_flag("--insecure-upstream", o->insecure_upstream,
+                         "accept any certificate from https backends (development certificates; as tls_verify: false)");
             sub.footer(
                 "Examples:\n"
                 "  apigw serve samples/gateway.yaml\n"
                 "  apigw serve gateway.yaml --port 0 --access-log access.jsonl\n"
                 "  apigw serve openapi.yaml                      (mock every operation from the spec)\n"
+                "  apigw serve users.yaml orders.yaml            (two specs on one port)\n"
                 "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000 --validate both\n"
                 "\nMocked from the spec, a response is chosen as Prism chooses it: 'Prefer: code=404, example=cat,\n"
                 "dynamic=true, delay=200' or the __code, __example, __dynamic, __seed, __delay query parameters; else the\n"
@@ -187,9 +251,11 @@ Command serve_command() {
                 "SIGINT or SIGTERM stops it after in-flight requests finish; SIGHUP reloads the config.\n"
                 "Exit codes: 0 stopped cleanly; 2 the config has errors (all listed) or bad flags; 3 cannot listen.");
             return [o]() -> int {
+              std::string what;
+              for (const auto& c : o->configs) what += (what.empty() ? "" : ", ") + c;
               Built built = build_gateway(*o);
               if (!built.gateway) {
-                std::cerr << "apigw serve: " << o->config << " has errors; not serving\n";
+                std::cerr << "apigw serve: " << what << " has errors; not serving\n";
                 return k_exit_bad_input;
               }
               const model::Config& cfg = built.gateway->config();
@@ -254,7 +320,7 @@ Command serve_command() {
                 Built next = build_gateway(*o);
                 if (!next.files.empty()) files = next.files;
                 if (!next.gateway) {
-                  std::cerr << "apigw serve: " << why << ": " << o->config
+                  std::cerr << "apigw serve: " << why << ": " << what
                             << " has errors; still serving the previous config\n";
                   return;
                 }
@@ -263,7 +329,7 @@ Command serve_command() {
                   std::cerr << "apigw serve: warning: listen changed; restart to move to it\n";
                 size_t n = c.routes.size();
                 server.swap(std::move(next.gateway));
-                std::cerr << "apigw serve: " << why << ": reloaded " << o->config << " (" << n
+                std::cerr << "apigw serve: " << why << ": reloaded " << what << " (" << n
                           << (n == 1 ? " route" : " routes") << ")\n";
               };
 

@@ -32,9 +32,14 @@ struct Url {
 
 struct Backend {
   std::string name;
-  std::string url_text;
-  Url url;
+  std::string url_text;  // the first target's URL as written
+  Url url;               // the first target (lint and cost look at it)
+  std::vector<Url> urls;                   // every target, `url:` or `urls:`; requests go round-robin
+  std::vector<std::string> urls_text;      // as written, for the effective config
   Duration timeout = std::chrono::seconds(29);  // AWS REST APIs allow at most 29 s
+  int retries = 1;                              // extra attempts for idempotent methods after a connection failure
+  Duration unhealthy_for = std::chrono::seconds(10);  // a target that failed to connect is skipped this long
+  bool tls_verify = true;                       // false accepts any certificate (dev upstreams)
   doc::Mark mark;
 };
 
@@ -90,7 +95,12 @@ struct Route {
   // The OpenAPI operation served (operationId or "METHOD /path"); with neither mock nor proxy, mocked from the spec.
   std::string operation;
   doc::Mark operation_mark;
+  std::string openapi;  // the spec `operation` names: the config's `openapi` (kept per route when configs are merged)
+  std::string file;     // the config file the route was written in
   std::optional<Validate> validate;  // none: the config's
+  Duration delay{0};             // waited before answering (any route)
+  std::string fault;             // "reset", "empty" or "malformed_chunk"; "" for none
+  double fault_rate = 1;         // the fraction of requests that get the fault
   doc::Mark mark;
   std::string key_path;  // "routes[3]", for messages
 };

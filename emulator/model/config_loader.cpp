@@ -123,8 +123,9 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
       {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
-      {"backend", {"url", "timeout", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth"}},
+      {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "delay", "fault"}},
+      {"fault", {"type", "rate"}},
       {"auth_api_key", {"type", "in", "name", "keys", "description"}},
       {"auth_basic", {"type", "users", "description"}},
       {"auth_bearer", {"type", "description"}},
@@ -325,6 +326,36 @@ class Loader {
     else error(root.mark, "", "missing required key 'routes'");
   }
 
+  // fault: reset | { type: reset, rate: 0.1 }
+  void read_fault(const Node& n, const std::string& path, Route& route) {
+    static const std::vector<std::string_view> k_types = {"reset", "empty", "malformed_chunk"};
+    const Node* type = &n;
+    std::string type_path = path;
+    if (n.is_object()) {
+      check_keys(n, path, keys_of("fault"));
+      require(n, path, "type", "reset, empty or malformed_chunk");
+      type = n.find("type");
+      type_path = join(path, "type");
+      if (const Node* rate = n.find("rate")) {
+        if (!rate->is_number() || rate->as_double() <= 0 || rate->as_double() > 1)
+          error(rate->mark, join(path, "rate"), "expected a fraction of requests above 0 and at most 1, got " + describe(*rate));
+        else
+          route.fault_rate = rate->as_double();
+      }
+    }
+    if (!type) return;
+    auto s = string_value(*type, type_path);
+    if (!s) return;
+    if (std::find(k_types.begin(), k_types.end(), *s) == k_types.end()) {
+      std::string suggestion = util::nearest(*s, k_types);
+      error(type->mark, type_path,
+            "unknown fault '" + *s + "' (reset, empty or malformed_chunk)" +
+                (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+      return;
+    }
+    route.fault = *s;
+  }
+
   std::optional<Validate> read_validate(const Node& n, const std::string& path) {
     static const std::vector<std::string_view> k_modes = {"request", "response", "both", "off"};
     auto s = string_value(n, path);
@@ -403,11 +434,32 @@ class Loader {
       }
       if (!expect(b, Kind::Object, path)) continue;
       check_keys(b, path, keys_of("backend"));
-      require(b, path, "url");
-      if (const Node* v = b.find("url"))
-        if (auto s = string_value(*v, join(path, "url"))) read_backend_url(*v, join(path, "url"), *s, backend);
+      const Node* url = b.find("url");
+      const Node* urls = b.find("urls");
+      if (!url && !urls) error(b.mark, path, "missing required key 'url' (or 'urls', a list of targets)");
+      if (url && urls) error(b.mark, path, "a backend has one of 'url' or 'urls', not both");
+      if (url)
+        if (auto s = string_value(*url, join(path, "url"))) read_backend_url(*url, join(path, "url"), *s, backend);
+      if (urls && expect(*urls, Kind::Array, join(path, "urls"))) {
+        if (urls->items().empty()) error(urls->mark, join(path, "urls"), "expected at least one URL");
+        for (size_t i = 0; i < urls->items().size(); ++i) {
+          std::string item_path = index_path(join(path, "urls"), i);
+          if (auto s = string_value(urls->items()[i], item_path))
+            read_backend_url(urls->items()[i], item_path, *s, backend);
+        }
+      }
       if (const Node* v = b.find("timeout"))
         if (auto d = duration_value(*v, join(path, "timeout"))) backend.timeout = *d;
+      if (const Node* v = b.find("retries")) {
+        if (!v->is_int() || v->as_int() < 0 || v->as_int() > 10)
+          error(v->mark, join(path, "retries"), "expected an integer from 0 to 10, got " + describe(*v));
+        else
+          backend.retries = static_cast<int>(v->as_int());
+      }
+      if (const Node* v = b.find("unhealthy_for"))
+        if (auto d = duration_value(*v, join(path, "unhealthy_for"))) backend.unhealthy_for = *d;
+      if (const Node* v = b.find("tls_verify"))
+        if (expect(*v, Kind::Bool, join(path, "tls_verify"))) backend.tls_verify = v->as_bool();
       if (const Node* v = b.find("description")) string_value(*v, join(path, "description"));
       cfg_.backends.push_back(std::move(backend));
     }
@@ -514,11 +566,20 @@ class Loader {
     }
   }
 
+  // One target of a backend (`url`, or an item of `urls`); the first is also the backend's `url`.
   void read_backend_url(const Node& n, const std::string& path, const std::string& text, Backend& backend) {
-    backend.url_text = text;
     std::string err;
-    if (auto u = parse_url(text, &err)) backend.url = *u;
-    else error(n.mark, path, "invalid URL '" + text + "': " + err);
+    auto u = parse_url(text, &err);
+    if (!u) {
+      error(n.mark, path, "invalid URL '" + text + "': " + err);
+      return;
+    }
+    if (backend.urls.empty()) {
+      backend.url_text = text;
+      backend.url = *u;
+    }
+    backend.urls.push_back(*u);
+    backend.urls_text.push_back(text);
   }
 
   void read_routes(const Node& n) {
@@ -532,6 +593,8 @@ class Loader {
       Route route;
       route.mark = r.mark;
       route.key_path = path;
+      route.file = doc_.path;
+      route.openapi = cfg_.openapi;
       bool ok = read_route(r, path, route);
       if (!route.id.empty())
         if (auto [it, inserted] = ids.emplace(route.id, std::make_pair(i, route.mark)); !inserted)
@@ -606,6 +669,9 @@ class Loader {
     }
     if (const Node* v = r.find("validate"))
       if (auto mode = read_validate(*v, join(path, "validate"))) route.validate = *mode;
+    if (const Node* v = r.find("delay"))
+      if (auto d = duration_value(*v, join(path, "delay"))) route.delay = *d;
+    if (const Node* v = r.find("fault")) read_fault(*v, join(path, "fault"), route);
     const Node* mock = r.find("mock");
     const Node* proxy = r.find("proxy");
     if (mock && proxy) error(r.mark, path, "a route has one of 'mock' or 'proxy', not both");

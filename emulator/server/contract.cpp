@@ -156,13 +156,13 @@ doc::Node parse_form(const openapi::Spec& spec, Located schema, const std::strin
   return out;
 }
 
-// Prism's selection: Prefer (code, example, dynamic) over the __code, __example, __dynamic, __seed query parameters.
+// Prism's selection: Prefer (code, example, dynamic, seed) over the __code, __example, __dynamic, __seed query
+// parameters.
 struct Selection {
   std::optional<int> code;
   std::string example;
   std::optional<bool> dynamic;
   std::optional<uint64_t> seed;
-  std::optional<int> delay_ms;
   std::string error;  // a value that does not parse
 };
 
@@ -186,15 +186,12 @@ void apply_preference(Selection& sel, const std::string& key, const std::string&
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec == std::errc() && p == value.data() + value.size()) sel.seed = v;
     else sel.error = "seed must be a non-negative integer, got '" + value + "'";
-  } else if (key == "delay") {
-    if (auto v = number(0, 60000)) sel.delay_ms = static_cast<int>(*v);
-    else sel.error = "delay must be milliseconds from 0 to 60000, got '" + value + "'";
-  }
+  }  // delay and fault apply to every route: the gateway reads them (fault.hpp)
 }
 
 Selection read_selection(const httplib::Request& req) {
   Selection sel;
-  for (const char* key : {"code", "example", "dynamic", "seed", "delay"}) {
+  for (const char* key : {"code", "example", "dynamic", "seed"}) {
     std::string name = std::string("__") + key;
     if (req.has_param(name)) apply_preference(sel, key, req.get_param_value(name));
   }
@@ -251,63 +248,85 @@ void add_violations(std::vector<Violation>& out, const std::vector<schema::Error
 
 // ---- building -----------------------------------------------------------------------------------------------------
 
+namespace {
+
+std::string server_base_path(const openapi::Model& model) {
+  if (model.servers.empty()) return "";
+  std::string url = model.servers[0].url;
+  if (auto scheme = url.find("://"); scheme != std::string::npos) {
+    size_t slash = url.find('/', scheme + 3);
+    url = slash == std::string::npos ? "" : url.substr(slash);
+  }
+  if (auto q = url.find_first_of("?#"); q != std::string::npos) url.resize(q);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return !url.empty() && url[0] == '/' ? url : "";
+}
+
+const openapi::Operation* find_operation(const openapi::Model& model, const std::string& name) {
+  for (const auto& op : model.operations)
+    if (op.operation_id == name) return &op;
+  // "GET /pets/{petId}", as the spec writes the path.
+  size_t space = name.find(' ');
+  if (space == std::string::npos) return nullptr;
+  std::string method = util::to_upper(name.substr(0, space));
+  std::string path = trim(name.substr(space + 1));
+  for (const auto& op : model.operations) {
+    std::string m = op.method == "x-amazon-apigateway-any-method" ? "ANY" : util::to_upper(op.method);
+    if (m == method && op.path == path) return &op;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::shared_ptr<const Contracts> Contracts::build(const model::Config& config, diag::Diagnostics& out,
-                                                  std::shared_ptr<const openapi::Spec> loaded) {
+                                                  const std::map<std::string, std::shared_ptr<const openapi::Spec>>& loaded) {
   auto c = std::make_shared<Contracts>();
   c->by_route_.assign(config.routes.size(), nullptr);
-  bool linked = std::any_of(config.routes.begin(), config.routes.end(), [](const auto& r) { return !r.operation.empty(); });
-  if (!linked) return c;
-
-  if (loaded) {
-    c->spec_ = std::move(loaded);
-  } else {
-    diag::Diagnostics ds;
-    auto spec = openapi::Spec::load(config.openapi, ds);
-    if (spec) spec->check_references(ds);
-    if (!spec || diag::has_errors(ds)) {
-      for (auto& d : ds) out.push_back(std::move(d));
-      out.push_back({diag::Severity::Error, "config-reference", config.file, config.openapi_mark, "openapi",
-                     "routes name operations of '" + config.openapi + "', which has errors (listed above)"});
-      return nullptr;
-    }
-    c->spec_ = std::shared_ptr<const openapi::Spec>(std::move(spec));
-  }
-  c->model_ = std::make_unique<openapi::Model>(openapi::normalize(*c->spec_, nullptr));
-
+  std::map<std::string, LinkedSpec*> specs;  // by path as the routes name it
   std::map<const openapi::Operation*, const Contract*> made;
-  std::vector<std::string_view> ids;
-  for (const auto& op : c->model_->operations)
-    if (!op.operation_id.empty()) ids.push_back(op.operation_id);
   bool ok = true;
   for (size_t i = 0; i < config.routes.size(); ++i) {
     const auto& route = config.routes[i];
     if (route.operation.empty()) continue;
-    const openapi::Operation* found = nullptr;
-    for (const auto& op : c->model_->operations)
-      if (op.operation_id == route.operation) {
-        found = &op;
-        break;
-      }
-    if (!found) {
-      // "GET /pets/{petId}", as the spec writes the path.
-      size_t space = route.operation.find(' ');
-      if (space != std::string::npos) {
-        std::string method = util::to_upper(route.operation.substr(0, space));
-        std::string path = trim(route.operation.substr(space + 1));
-        for (const auto& op : c->model_->operations) {
-          std::string m = op.method == "x-amazon-apigateway-any-method" ? "ANY" : util::to_upper(op.method);
-          if (m == method && op.path == path) {
-            found = &op;
-            break;
-          }
+    const std::string& path = route.openapi.empty() ? config.openapi : route.openapi;
+    const std::string& file = route.file.empty() ? config.file : route.file;
+    auto it = specs.find(path);
+    if (it == specs.end()) {
+      auto linked = std::make_unique<LinkedSpec>();
+      if (auto l = loaded.find(path); l != loaded.end()) {
+        linked->spec = l->second;
+      } else {
+        diag::Diagnostics ds;
+        auto spec = openapi::Spec::load(path, ds);
+        if (spec) spec->check_references(ds);
+        if (!spec || diag::has_errors(ds)) {
+          for (auto& d : ds) out.push_back(std::move(d));
+          out.push_back({diag::Severity::Error, "config-reference", file, route.operation_mark,
+                         route.key_path + ".operation",
+                         "names an operation of '" + path + "', which has errors (listed above)"});
+          specs.emplace(path, nullptr);
+          ok = false;
+          continue;
         }
+        linked->spec = std::shared_ptr<const openapi::Spec>(std::move(spec));
       }
+      linked->model = std::make_unique<openapi::Model>(openapi::normalize(*linked->spec, nullptr));
+      linked->base_path = server_base_path(*linked->model);
+      it = specs.emplace(path, linked.get()).first;
+      c->specs_.push_back(std::move(linked));
     }
+    if (!it->second) continue;  // that spec failed to load; reported once
+    const LinkedSpec& linked = *it->second;
+    const openapi::Operation* found = find_operation(*linked.model, route.operation);
     if (!found) {
+      std::vector<std::string_view> ids;
+      for (const auto& op : linked.model->operations)
+        if (!op.operation_id.empty()) ids.push_back(op.operation_id);
       std::string suggestion = util::nearest(route.operation, ids);
-      out.push_back({diag::Severity::Error, "config-reference", config.file, route.operation_mark,
+      out.push_back({diag::Severity::Error, "config-reference", file, route.operation_mark,
                      route.key_path + ".operation",
-                     "no operation '" + route.operation + "' in " + config.openapi +
+                     "no operation '" + route.operation + "' in " + path +
                          (suggestion.empty() ? " (name an operationId, or 'METHOD /path' as the spec writes it)"
                                              : " (did you mean '" + suggestion + "'?)")});
       ok = false;
@@ -315,24 +334,20 @@ std::shared_ptr<const Contracts> Contracts::build(const model::Config& config, d
     }
     auto& contract = made[found];
     if (!contract) {
-      c->contracts_.push_back(std::make_unique<Contract>(*c, *found));
+      c->contracts_.push_back(std::make_unique<Contract>(linked, *found));
       contract = c->contracts_.back().get();
     }
     c->by_route_[i] = contract;
   }
   if (!ok) return nullptr;
-
-  if (!c->model_->servers.empty()) {
-    std::string url = c->model_->servers[0].url;
-    if (auto scheme = url.find("://"); scheme != std::string::npos) {
-      size_t slash = url.find('/', scheme + 3);
-      url = slash == std::string::npos ? "" : url.substr(slash);
-    }
-    if (auto q = url.find_first_of("?#"); q != std::string::npos) url.resize(q);
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    if (!url.empty() && url[0] == '/') c->base_path_ = url;
-  }
   return c;
+}
+
+std::vector<std::string> Contracts::files() const {
+  std::vector<std::string> out;
+  for (const auto& s : specs_)
+    for (auto& f : s->spec->files()) out.push_back(std::move(f));
+  return out;
 }
 
 const Contract::Compiled& Contract::compiled() const {
@@ -344,10 +359,10 @@ Contract::Media Contract::compile_media(const openapi::MediaType& m, const std::
                                         schema::Direction direction) const {
   Media out;
   out.spec = &m;
-  const openapi::Spec& spec = *owner_.spec_;
+  const openapi::Spec& spec = *spec_.spec;
   if (m.schema) {
     std::vector<std::string> errors;
-    out.schema = schema::compile_located(owner_.spec_, m.schema, label, {}, errors);
+    out.schema = schema::compile_located(spec_.spec, m.schema, label, {}, errors);
     if (!out.schema && !errors.empty())
       std::cerr << "apigw serve: warning: " << op_.key_path << ": schema not checked: " << errors.front() << "\n";
   }
@@ -364,8 +379,8 @@ Contract::Media Contract::compile_media(const openapi::MediaType& m, const std::
 }
 
 Contract::Compiled Contract::compile() const {
-  std::lock_guard lock(owner_.compile_mutex_);
-  const openapi::Spec& spec = *owner_.spec_;
+  std::lock_guard lock(spec_.compile_mutex);
+  const openapi::Spec& spec = *spec_.spec;
   Compiled c;
   std::string base = "/paths/" + schema::escape_pointer_token(op_.path) + "/" + op_.method;
   for (size_t i = 0; i < op_.parameters.size(); ++i) {
@@ -374,7 +389,7 @@ Contract::Compiled Contract::compile() const {
     param.spec = &p;
     if (p.schema) {
       std::vector<std::string> errors;
-      param.schema = schema::compile_located(owner_.spec_, p.schema, base + "/parameters/" + std::to_string(i), {}, errors);
+      param.schema = schema::compile_located(spec_.spec, p.schema, base + "/parameters/" + std::to_string(i), {}, errors);
       if (!param.schema && !errors.empty())
         std::cerr << "apigw serve: warning: " << op_.key_path << ": parameter '" << p.name
                   << "' not checked: " << errors.front() << "\n";
@@ -516,7 +531,7 @@ RequestVerdict Contract::check_request(const httplib::Request& req, const router
         }
         add_violations(v.violations, media->schema->validate(d.root, options), "body");
       } else if (media->schema && spec_type == "application/x-www-form-urlencoded") {
-        add_violations(v.violations, media->schema->validate(parse_form(*owner_.spec_, media->spec->schema, req.body), options),
+        add_violations(v.violations, media->schema->validate(parse_form(*spec_.spec, media->spec->schema, req.body), options),
                        "body");
       }
     }
@@ -554,7 +569,6 @@ void Contract::respond(const httplib::Request& req, httplib::Response& res, cons
     set_problem(res, 422, "Unprocessable Entity", "bad response selection: " + sel.error);
     return;
   }
-  if (sel.delay_ms && *sel.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(*sel.delay_ms));
 
   std::string codes;
   for (const auto& r : c.responses) codes += (codes.empty() ? "" : ", ") + r.spec->code;
@@ -667,7 +681,7 @@ void Contract::answer(const Response& r, int status, const httplib::Request& req
     mock::GenerateOptions options;
     options.dynamic = true;
     options.seed = *seed;
-    body = serialize(mock::generate(*owner_.spec_, media->spec->schema, options), type);
+    body = serialize(mock::generate(*spec_.spec, media->spec->schema, options), type);
     res.set_header("x-apigw-seed", std::to_string(*seed));
   } else if (media->has_static_body) {
     body = media->static_body;

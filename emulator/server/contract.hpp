@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,12 +37,20 @@ struct RequestVerdict {
   std::vector<Violation> violations;
 };
 
-class Contracts;
+// One OpenAPI document routes link to, loaded once however many routes (or served files) name it.
+struct LinkedSpec {
+  std::shared_ptr<const openapi::Spec> spec;
+  std::unique_ptr<openapi::Model> model;
+  std::string base_path;     // the path of servers[0]'s URL ("/v1"), "" when none
+  mutable std::mutex compile_mutex;  // compiling reads the spec's file cache; one operation at a time
+};
 
 class Contract {
  public:
-  Contract(const Contracts& owner, const openapi::Operation& op) : owner_(owner), op_(op) {}
+  Contract(const LinkedSpec& spec, const openapi::Operation& op) : spec_(spec), op_(op) {}
   const openapi::Operation& operation() const { return op_; }
+  // Where the operation's spec says its server lives: routes answer under this path too.
+  const std::string& base_path() const { return spec_.base_path; }
 
   // Parameters (path, query, header, cookie; with style/explode), the body's media type and the body.
   RequestVerdict check_request(const httplib::Request& req, const router::Params& params) const;
@@ -84,7 +93,7 @@ class Contract {
   void answer(const Response& r, int status, const httplib::Request& req, httplib::Response& res,
               const std::string& example, std::optional<uint64_t> seed) const;
 
-  const Contracts& owner_;
+  const LinkedSpec& spec_;
   const openapi::Operation& op_;
   mutable std::once_flag once_;
   mutable std::unique_ptr<Compiled> compiled_;
@@ -92,30 +101,24 @@ class Contract {
 
 class Contracts {
  public:
-  // Loads the config's OpenAPI document and links every route's `operation`. Problems (the document does not load,
-  // an operation that does not exist) are errors in `out`, located at the config's keys; returns nullptr then.
-  // Returns an empty set (no spec loaded) when no route names an operation.
-  // `loaded`, when given, is config.openapi already loaded and checked (serve SPEC imports it first).
+  // Loads the OpenAPI documents routes name (each route's `openapi`, once each) and links every route's `operation`.
+  // Problems (a document does not load, an operation that does not exist) are errors in `out`, located at the
+  // config's keys; returns nullptr then. `loaded` holds documents already loaded and checked, by path (serve SPEC
+  // imports them first). Routes that name no operation load nothing.
   static std::shared_ptr<const Contracts> build(const model::Config& config, diag::Diagnostics& out,
-                                                std::shared_ptr<const openapi::Spec> loaded = nullptr);
+                                                const std::map<std::string, std::shared_ptr<const openapi::Spec>>& loaded = {});
 
   // The contract of route `index`, or nullptr when the route names no operation.
   const Contract* for_route(size_t index) const {
     return index < by_route_.size() ? by_route_[index] : nullptr;
   }
-  // The path of the spec's first server URL ("/v1"), "" when it has none: routes answer under it too.
-  const std::string& base_path() const { return base_path_; }
-  bool has_spec() const { return spec_ != nullptr; }
-  const openapi::Spec& spec() const { return *spec_; }
+  // Every file of every linked spec (the root documents and what their $refs reach), for --watch.
+  std::vector<std::string> files() const;
 
  private:
-  friend class Contract;
-  std::shared_ptr<const openapi::Spec> spec_;
-  std::unique_ptr<openapi::Model> model_;
+  std::vector<std::unique_ptr<LinkedSpec>> specs_;
   std::vector<std::unique_ptr<Contract>> contracts_;
   std::vector<const Contract*> by_route_;
-  std::string base_path_;
-  mutable std::mutex compile_mutex_;  // compiling reads the spec's file cache; one operation at a time
 };
 
 // An application/problem+json answer listing a request's violations (status 400, 415 or 422).

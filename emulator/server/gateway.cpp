@@ -1,43 +1,59 @@
 #include "emulator/server/gateway.hpp"
 
+#include <random>
 #include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "emulator/server/auth.hpp"
+#include "emulator/server/fault.hpp"
+#include "emulator/server/proxy.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::server {
 
 Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contracts)
     : config_(std::move(config)), contracts_(std::move(contracts)) {
+  for (size_t i = 0; i < config_.routes.size(); ++i) {
+    const auto& r = config_.routes[i];
+    for (const auto& m : r.methods) {
+      int existing = router_.add(r.path, m, static_cast<int>(i));
+      if (existing >= 0)  // only when configs are merged: each config's loader refuses its own duplicates
+        warnings_.push_back(m + " " + r.path.text + " (route '" + r.id + "' of " + r.file + ") is also route '" +
+                            config_.routes[static_cast<size_t>(existing)].id + "' of " +
+                            config_.routes[static_cast<size_t>(existing)].file + ", which keeps it");
+    }
+  }
+  // Spec-linked routes also answer under the path of their spec's first server URL, as clients configured with the
+  // full server URL call them; the config's own routes win any collision.
+  std::vector<std::string> also_at(config_.routes.size());
+  for (size_t i = 0; i < config_.routes.size(); ++i) {
+    const auto& r = config_.routes[i];
+    const Contract* c = contract(i);
+    if (!c || c->base_path().empty() || r.path.text.rfind(c->base_path() + "/", 0) == 0) continue;
+    auto alias = router::parse_template(c->base_path() + (r.path.text == "/" ? "" : r.path.text), nullptr);
+    if (!alias) continue;
+    for (const auto& m : r.methods) {
+      int existing = router_.add(*alias, m, static_cast<int>(i));
+      if (existing >= 0 && existing != static_cast<int>(i))
+        warnings_.push_back(m + " " + alias->text + " (route '" + r.id + "' under the server path " + c->base_path() +
+                            ") collides with route '" + config_.routes[static_cast<size_t>(existing)].id +
+                            "', which keeps it");
+      else
+        also_at[i] = alias->text;
+    }
+  }
   nlohmann::ordered_json routes = nlohmann::ordered_json::array();
   for (size_t i = 0; i < config_.routes.size(); ++i) {
     const auto& r = config_.routes[i];
-    for (const auto& m : r.methods) router_.add(r.path, m, static_cast<int>(i));
     nlohmann::ordered_json item = {{"id", r.id}, {"methods", r.methods}, {"path", r.path.text}};
+    if (!also_at[i].empty()) item["also_at"] = also_at[i];
     if (!r.operation.empty()) item["operation"] = r.operation;
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
     else if (!r.mock && contract(i)) item["mock"] = "openapi";
     routes.push_back(std::move(item));
-  }
-  // Spec-linked routes also answer under the path of the spec's first server URL, as clients configured with the full
-  // server URL call them; the config's own routes win any collision.
-  std::string base = contracts_ ? contracts_->base_path() : "";
-  for (size_t i = 0; i < config_.routes.size() && !base.empty(); ++i) {
-    const auto& r = config_.routes[i];
-    if (!contract(i) || r.path.text.rfind(base + "/", 0) == 0) continue;
-    auto alias = router::parse_template(base + (r.path.text == "/" ? "" : r.path.text), nullptr);
-    if (!alias) continue;
-    for (const auto& m : r.methods) {
-      int existing = router_.add(*alias, m, static_cast<int>(i));
-      if (existing >= 0 && existing != static_cast<int>(i))
-        warnings_.push_back(m + " " + alias->text + " (route '" + r.id + "' under the server path " + base +
-                            ") collides with route '" + config_.routes[static_cast<size_t>(existing)].id +
-                            "', which keeps it");
-    }
   }
   routes_json_ = nlohmann::ordered_json({{"name", config_.name}, {"routes", routes}}).dump(2) + "\n";
 
@@ -76,7 +92,6 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
         {"keep_alive_timeout", util::format_duration(config_.limits.keep_alive_timeout)}}},
       {"backends", backends},
       {"auth", auth},
-      {"server_base_path", contracts_ ? contracts_->base_path() : ""},
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
 }
@@ -113,6 +128,7 @@ std::string format_access_record(const AccessRecord& r) {
     line += nums;
   }
   if (r.violations > 0) line += ",\"violations\":" + std::to_string(r.violations);
+  if (r.fault) line += std::string(",\"fault\":\"") + r.fault + "\"";
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -139,101 +155,6 @@ void set_problem(httplib::Response& res, int status, const std::string& title, c
 
 namespace {
 
-bool is_hop_by_hop(const std::string& name) {
-  static const char* const k_hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-                                      "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"};
-  std::string lower = util::to_lower(name);
-  for (const char* h : k_hop)
-    if (lower == h) return true;
-  return false;
-}
-
-std::string render_upstream_path(const model::ProxyTarget& target, const model::Backend& backend,
-                                 std::string_view raw_path, const router::Params& params) {
-  std::string path = backend.url.base_path;
-  if (!target.path) return path + std::string(raw_path);
-  for (const auto& seg : target.path->segments) {
-    path += '/';
-    auto value = [&](const std::string& name) -> std::string {
-      for (const auto& [k, v] : params)
-        if (k == name) return v;
-      return {};
-    };
-    switch (seg.kind) {
-      case router::Segment::Kind::Literal: path += seg.literal; break;
-      case router::Segment::Kind::Param: path += util::percent_encode_segment(value(seg.param)); break;
-      case router::Segment::Kind::Mixed:
-        path += seg.prefix + util::percent_encode_segment(value(seg.param)) + seg.suffix;
-        break;
-      case router::Segment::Kind::Greedy: {
-        // Re-encode each segment of the captured rest, keeping its slashes.
-        std::string rest = value(seg.param);
-        size_t start = 0;
-        while (true) {
-          size_t slash = rest.find('/', start);
-          path += util::percent_encode_segment(rest.substr(start, slash - start));
-          if (slash == std::string::npos) break;
-          path += '/';
-          start = slash + 1;
-        }
-        break;
-      }
-    }
-  }
-  if (target.path->trailing_slash || target.path->segments.empty()) path += '/';
-  return path;
-}
-
-void proxy(const Gateway& gw, const model::Route& route, const router::Params& params, std::string_view raw_path,
-           const httplib::Request& req, httplib::Response& res, AccessRecord& record) {
-  const auto& target = *route.proxy;
-  const model::Backend* backend = gw.config().find_backend(target.backend);
-  if (!backend) {  // the loader guarantees this; kept as a guard
-    set_problem(res, 502, "Bad Gateway", "backend '" + target.backend + "' is not defined");
-    return;
-  }
-  std::string path = render_upstream_path(target, *backend, raw_path, params);
-  if (auto q = req.target.find('?'); q != std::string::npos) path += req.target.substr(q);
-
-  httplib::Client client(backend->url.origin());
-  auto timeout = target.timeout.value_or(backend->timeout);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  client.set_decompress(false);
-
-  httplib::Headers headers;
-  for (const auto& [k, v] : req.headers)
-    if (!is_hop_by_hop(k) && util::to_lower(k) != "x-forwarded-for") headers.emplace(k, v);
-  std::string xff = req.get_header_value("X-Forwarded-For");
-  headers.emplace("X-Forwarded-For", xff.empty() ? req.remote_addr : xff + ", " + req.remote_addr);
-  headers.emplace("X-Forwarded-Proto", req.ssl ? "https" : "http");
-  if (req.has_header("Host")) headers.emplace("X-Forwarded-Host", req.get_header_value("Host"));
-
-  httplib::Request up;
-  up.method = req.method;
-  up.path = path;
-  up.headers = std::move(headers);
-  up.body = req.body;
-  auto start = std::chrono::steady_clock::now();
-  httplib::Result result = client.send(up);
-  record.upstream_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (!result) {
-    auto err = result.error();
-    std::string what = httplib::to_string(err);
-    if (err == httplib::Error::ConnectionTimeout || err == httplib::Error::Read)
-      set_problem(res, 504, "Gateway Timeout",
-                  "backend '" + backend->name + "' did not answer within " + util::format_duration(timeout) + " (" + what + ")");
-    else
-      set_problem(res, 502, "Bad Gateway", "backend '" + backend->name + "' at " + backend->url.origin() + ": " + what);
-    return;
-  }
-  res.status = result->status;
-  for (const auto& [k, v] : result->headers)
-    if (!is_hop_by_hop(k)) res.headers.emplace(k, v);
-  res.body = std::move(result->body);
-}
-
 void admin(const Gateway& gw, std::string_view what, const httplib::Request& req, httplib::Response& res) {
   if (req.method != "GET" && req.method != "HEAD") {
     set_problem(res, 405, "Method Not Allowed", "the admin API answers GET");
@@ -251,6 +172,19 @@ void admin(const Gateway& gw, std::string_view what, const httplib::Request& req
     set_problem(res, 404, "Not Found",
                 "no admin endpoint '" + std::string(what) + "' (try health, routes, config, metrics or journal)");
   }
+}
+
+}  // namespace
+
+namespace {
+
+double unit_random() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(rng);
+}
+
+void wait(model::Duration d) {
+  if (d.count() > 0) std::this_thread::sleep_for(d);
 }
 
 }  // namespace
@@ -288,9 +222,22 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     if (auth.ok && contract && model::validates_requests(validate)) verdict = contract->check_request(req, match.params);
     record.violations = verdict.violations.size();
     if (record.violations) record.violation_detail = violations_header(verdict.violations);
+    Chaos chaos = read_chaos(req);
+    if (!chaos.fault && !route.fault.empty() && (route.fault_rate >= 1 || unit_random() < route.fault_rate))
+      chaos.fault = parse_fault(route.fault);
+    if (auth.ok && chaos.error.empty()) {
+      wait(route.delay + std::chrono::milliseconds(chaos.delay_ms));
+      if (chaos.fault && inject_fault(*chaos.fault, req)) {
+        record.fault = fault_name(*chaos.fault);
+        record.status = 0;  // nothing (or nothing valid) was answered
+        return;
+      }
+    }
     if (!auth.ok) {
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
       if (!auth.www_authenticate.empty()) res.set_header("WWW-Authenticate", auth.www_authenticate);
+    } else if (!chaos.error.empty()) {
+      set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
     } else if (verdict.status && (route.mock || route.proxy)) {
       set_violations_problem(res, verdict, route.operation);
     } else if (verdict.status) {

@@ -53,6 +53,7 @@ struct AccessRecord {
   double upstream_ms = -1;  // proxy routes only
   size_t violations = 0;    // request or response checks that failed against the OpenAPI operation
   std::string violation_detail;  // the violations as JSON (the journal shows them; the access log only counts)
+  const char* fault = nullptr;   // the fault injected instead of an answer (status 0 then)
   std::string client;
 };
 

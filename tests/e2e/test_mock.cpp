@@ -253,3 +253,25 @@ TEST_CASE("serve: a route naming an unknown operation is an error at its locatio
   CHECK(r.err.find("routes[1]") == std::string::npos);  // 'GET /pets/{petId}' names an operation too
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("serve A B: several specs on one port, overlapping routes reported (the first file keeps them)") {
+  Process server({"serve", source(k_spec), source("tests/fixtures/openapi/openapi31.yaml"), source("samples/openapi.yaml"),
+                  "--port", "0", "--access-log", "off"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  std::string err = server.err();
+  CHECK(err.find("warning: GET /pets (route 'petstore.listPets' of ") != std::string::npos);
+  CHECK(err.find("is also route 'listPets' of ") != std::string::npos);
+  httplib::Client client("127.0.0.1", port);
+  auto pets = client.Get("/pets");  // the first spec's example, not the sample's
+  REQUIRE(pets);
+  CHECK(json_of(pets) == nlohmann::json::parse(R"([{"id":1,"name":"Rex"},{"id":2,"name":"Tom"}])"));
+  auto thing = client.Get("/things/1");  // from the 3.1 spec
+  REQUIRE(thing);
+  CHECK(thing->status == 200);
+  CHECK(json_of(thing)["kind"] == "thing");
+  auto routes = nlohmann::json::parse(client.Get("/__apigw/routes")->body);
+  bool renamed = false;
+  for (const auto& r : routes["routes"]) renamed = renamed || r["id"] == "petstore.listPets";
+  CHECK(renamed);
+}

@@ -4,6 +4,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -55,7 +59,7 @@ TEST_CASE("admin API: effective config without secrets, Prometheus metrics, boun
   auto c = nlohmann::json::parse(config->body);
   CHECK(c["name"] == "mock-petstore");
   CHECK(c["validate"] == "request");
-  CHECK(c["server_base_path"] == "/v1");
+  CHECK(c["routes"][0]["also_at"] == "/v1/pets");
   CHECK(c["routes"][0]["operation"] == "listPets");
 
   auto metrics = client.Get("/__apigw/metrics");
@@ -152,4 +156,77 @@ TEST_CASE("TLS: a self-signed development certificate; unreadable certificate fi
                        "--tls-key", "/nonexistent/key.pem"});
   CHECK(bad.exit_code == 3);
   CHECK(bad.err.find("cannot use the TLS certificate '/nonexistent/cert.pem'") != std::string::npos);
+}
+
+namespace {
+
+// Sends a raw request and reads until the server closes: "reset", "empty", or the bytes received.
+std::string raw_exchange(int port, const std::string& request) {
+  int fd = e2e::connect_loopback(port);
+  if (fd < 0) return "no connection";
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      ::close(fd);
+      return errno == ECONNRESET ? "reset" : "error";
+    }
+    if (n == 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got.empty() ? "empty" : got;
+}
+
+}  // namespace
+
+TEST_CASE("faults and delays: per request (Prefer, __fault, __delay) and per route (fault with a rate, delay)") {
+  std::string config = e2e::write_temp("faults.yaml",
+                                       "apigw: 1\nroutes:\n"
+                                       "  - { method: GET, path: /ok, mock: { body: fine } }\n"
+                                       "  - { method: GET, path: /flaky, fault: reset, mock: { body: never } }\n"
+                                       "  - { method: GET, path: /slow, delay: 300ms, mock: { body: late } }\n"
+                                       "  - { method: GET, path: /half, fault: { type: empty, rate: 0.5 }, mock: { body: x } }\n");
+  std::string log = e2e::temp_path("faults.jsonl");
+  Process server({"serve", config, "--port", "0", "--access-log", log});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+
+  auto get = [](const std::string& target, const std::string& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + "\r\n";
+  };
+  CHECK(raw_exchange(port, get("/ok")).find("fine") != std::string::npos);
+  CHECK(raw_exchange(port, get("/ok", "Prefer: fault=reset\r\n")) == "reset");
+  CHECK(raw_exchange(port, get("/ok?__fault=empty")) == "empty");
+  std::string malformed = raw_exchange(port, get("/ok", "Prefer: fault=malformed_chunk\r\n"));
+  CHECK(malformed.find("Transfer-Encoding: chunked\r\n\r\nzz\r\n") != std::string::npos);
+  CHECK(raw_exchange(port, get("/flaky")) == "reset");
+  CHECK(raw_exchange(port, get("/ok?__fault=explode")).find("422 Unprocessable Entity") != std::string::npos);
+
+  int empties = 0;
+  for (int i = 0; i < 40; ++i) empties += raw_exchange(port, get("/half")) == "empty";
+  CHECK(empties > 5);  // about half; 40 draws at p=0.5 fall outside 6..34 with probability ~1e-6
+  CHECK(empties < 35);
+
+  httplib::Client client("127.0.0.1", port);
+  auto t0 = std::chrono::steady_clock::now();
+  auto slow = client.Get("/slow");
+  auto route_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(slow);
+  CHECK(slow->body == "late");
+  CHECK(route_ms >= 300);
+  t0 = std::chrono::steady_clock::now();
+  auto asked = client.Get("/ok", {{"Prefer", "delay=250"}});
+  auto asked_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(asked);
+  CHECK(asked_ms >= 250);
+  CHECK(client.Get("/ok?__delay=99999")->status == 422);
+
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  std::string text = e2e::slurp(log);
+  CHECK(text.find("\"path\":\"/flaky\",\"route\":\"get-flaky\",\"status\":0,") != std::string::npos);
+  CHECK(text.find("\"fault\":\"reset\"") != std::string::npos);
 }
