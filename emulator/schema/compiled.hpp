@@ -4,17 +4,19 @@
 
 #include <bitset>
 #include <cstdint>
-#include <string_view>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "emulator/doc/node.hpp"
 #include "emulator/schema/format.hpp"
 #include "emulator/schema/schema.hpp"
+#include "emulator/schema/value.hpp"
 
 namespace apigw::schema {
 
@@ -80,11 +82,26 @@ struct Regex {
   }
 };
 
-// Short-string equality: most mismatches differ in length or first byte.
+// Short-string equality (property names, enum values) without a call to memcmp: words at a time, the last word
+// overlapping the one before it.
 inline bool same_text(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto word = [](const char* p, auto w) {
+    std::memcpy(&w, p, sizeof w);
+    return w;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8)
+      if (word(x + i, uint64_t{}) != word(y + i, uint64_t{})) return false;
+    return word(x + n - 8, uint64_t{}) == word(y + n - 8, uint64_t{});
+  }
+  if (n >= 4)
+    return word(x, uint32_t{}) == word(y, uint32_t{}) && word(x + n - 4, uint32_t{}) == word(y + n - 4, uint32_t{});
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
   return true;
 }
 
@@ -129,7 +146,11 @@ struct Node {
   int64_t min_contains = 1, max_contains = -1;
 
   int64_t min_props = -1, max_props = -1;
-  std::vector<std::pair<std::string, const Node*>> properties;  // sorted by name
+  struct Property {
+    std::string name;
+    const Node* schema = nullptr;
+  };
+  std::vector<Property> properties;  // in document order; see find_property
   std::vector<std::pair<Regex, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;
@@ -158,16 +179,75 @@ struct Node {
   bool has_object_keywords = false;
   bool has_applicators = false;
   bool leaf = false;  // only type/enum/const/number/string keywords: checked inline on the fast path
+  bool has_value_keywords = false;  // enum, const, number or string keywords: more than the type to check
   std::vector<std::string_view> enum_strings;  // when every enum value is a string
   bool enum_all_strings = false;
+  bool string_enum_only = false;  // enum_all_strings and no other keyword on a string value
+  // `type` (with `nullable`) as one bit per doc::Kind, so the check is a shift; a float passes an integer-only type
+  // when it has no fractional part, which `integral_floats` asks to check.
+  uint8_t kinds = 0x7f;
+  bool integral_floats = false;
+  bool type_ok(const doc::Node& inst) const {
+    return ((kinds >> static_cast<unsigned>(inst.kind)) & 1) ||
+           (integral_floats && inst.kind == doc::Kind::Float && value::is_integer(inst));
+  }
 
-  const Node* find_property(std::string_view name) const;
+  // `properties` by name: open addressing keyed by the name's first 8 bytes and its length, which also settle the
+  // comparison for names of up to 8 bytes; a lookup costs about one comparison whatever the number of properties
+  // (GitHub's objects have up to a hundred).
+  struct PropertySlot {
+    uint64_t head = 0;  // head_word() of the name
+    uint32_t size = 0;
+    uint32_t index = 0;  // into properties, plus one; 0: empty
+  };
+  std::vector<PropertySlot> property_slots;  // a power of two in size, at most half full
+  // Bytes 0..7 of `text` in the low bytes of a word (zeros past its end), read without going past its end.
+  static uint64_t head_word(std::string_view text) {
+    const char* p = text.data();
+    const size_t n = text.size();
+    if (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      return w;
+    }
+    if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      return lo | (uint64_t{hi} << (8 * (n - 4)));
+    }
+    if (n == 0) return 0;
+    auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
+    return byte(0) | byte(n / 2) | byte(n - 1);
+  }
+  static size_t slot_of(uint64_t head, size_t size) {
+    return static_cast<size_t>(((head ^ (size * 0x9e3779b97f4a7c15u)) * 0xbf58476d1ce4e5b9u) >> 40);
+  }
+  // The first property with this name, or nullptr.
+  const Property* find_property(std::string_view name) const {
+    if (property_slots.empty()) return nullptr;
+    const uint64_t head = head_word(name);
+    const size_t mask = property_slots.size() - 1;
+    for (size_t i = slot_of(head, name.size()) & mask;; i = (i + 1) & mask) {
+      const PropertySlot& slot = property_slots[i];
+      if (slot.index == 0) return nullptr;
+      if (slot.head != head || slot.size != name.size()) continue;
+      const Property& p = properties[slot.index - 1];
+      if (name.size() <= 8 || same_text(std::string_view(p.name).substr(8), name.substr(8))) return &p;
+    }
+  }
+  bool enum_has_string(std::string_view text) const {
+    for (std::string_view e : enum_strings)
+      if (same_text(e, text)) return true;
+    return false;
+  }
   void summarise();
 };
 
 struct Compiled {
   Dialect dialect = Dialect::Draft2020;
   bool assert_formats = false;
+  bool dynamic_scope = false;  // some $dynamicRef looks up the dynamic scope, which validation must then track
   const Node* entry = nullptr;
   std::deque<Node> nodes;
   std::deque<Resource> resources;

@@ -75,17 +75,6 @@ std::string escape_pointer_token(std::string_view token) {
   return out;
 }
 
-const Node* Node::find_property(std::string_view name) const {
-  if (properties.size() <= 8) {
-    for (const auto& [key, node] : properties)
-      if (same_text(key, name)) return node;
-    return nullptr;
-  }
-  auto it = std::lower_bound(properties.begin(), properties.end(), name,
-                             [](const auto& p, std::string_view n) { return p.first < n; });
-  return it != properties.end() && it->first == name ? it->second : nullptr;
-}
-
 void analyse_pattern(Regex& r) {
   const std::string& p = r.source;
   auto literal_char = [](char c) {
@@ -179,6 +168,31 @@ void Node::summarise() {
   has_applicators = !all_of.empty() || !any_of.empty() || !one_of.empty() || not_ || if_ || unevaluated_items ||
                     unevaluated_properties || !discriminator.empty();
   leaf = !is_bool && !ref && !dynamic_ref && !has_array_keywords && !has_object_keywords && !has_applicators;
+  has_value_keywords = enum_values || const_value || has_number_keywords || has_string_keywords;
+  if (types) {
+    auto bit = [](doc::Kind k) { return static_cast<uint8_t>(1u << static_cast<unsigned>(k)); };
+    kinds = 0;
+    if ((types & k_type_null) || nullable) kinds |= bit(doc::Kind::Null);
+    if (types & k_type_boolean) kinds |= bit(doc::Kind::Bool);
+    if (types & (k_type_integer | k_type_number)) kinds |= bit(doc::Kind::Int);
+    if (types & k_type_number) kinds |= bit(doc::Kind::Float);
+    if (types & k_type_string) kinds |= bit(doc::Kind::String);
+    if (types & k_type_array) kinds |= bit(doc::Kind::Array);
+    if (types & k_type_object) kinds |= bit(doc::Kind::Object);
+    integral_floats = (types & k_type_integer) && !(types & k_type_number);
+  }
+  if (!properties.empty()) {
+    size_t size = 4;
+    while (size < 2 * properties.size()) size *= 2;
+    property_slots.assign(size, {});
+    for (size_t i = 0; i < properties.size(); ++i) {
+      const std::string& name = properties[i].name;
+      const uint64_t head = head_word(name);
+      size_t at = slot_of(head, name.size()) & (size - 1);
+      while (property_slots[at].index != 0) at = (at + 1) & (size - 1);
+      property_slots[at] = {head, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(i + 1)};
+    }
+  }
   if (enum_values) {
     enum_all_strings = true;
     for (const auto& e : enum_values->items()) {
@@ -189,6 +203,7 @@ void Node::summarise() {
     }
     if (!enum_all_strings) enum_strings.clear();
   }
+  string_enum_only = enum_all_strings && !const_value && !has_string_keywords;
 }
 
 namespace {
@@ -701,9 +716,7 @@ class Compiler {
     if (const doc::Node* props = n.find("properties"); props && props->is_object()) {
       for (const auto& m : props->members())
         if (const Node* c = sub(m.value, inf, "/properties/" + escape_pointer_token(m.key)))
-          s.properties.emplace_back(m.key, c);
-      std::stable_sort(s.properties.begin(), s.properties.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
+          s.properties.push_back({m.key, c});
     }
     if (const doc::Node* pp = n.find("patternProperties"); pp && pp->is_object()) {
       for (const auto& m : pp->members()) {
@@ -851,6 +864,7 @@ std::shared_ptr<const Schema> Schema::compile_node(std::shared_ptr<const doc::No
   compiler.index_entry(*entry, entry_pointer, base, d);
   c.entry = compiler.compile(*entry);
   compiler.finish();
+  c.dynamic_scope = std::any_of(c.nodes.begin(), c.nodes.end(), [](const Node& n) { return !n.dynamic_name.empty(); });
   if (errors.size() > first_error || !c.entry) return nullptr;
   return schema;
 }

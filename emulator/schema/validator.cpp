@@ -128,14 +128,26 @@ class Validator {
     return false;
   }
 
-  bool leaf_ok(const Node& s, const doc::Node& inst) const;
+  // The yes/no form of check_scalar (all a leaf node checks): the type is one shift; the rest only when the node has
+  // more keywords on the value.
+  bool scalar_ok(const Node& s, const doc::Node& inst) const {
+    if (!s.type_ok(inst)) return false;
+    if (!s.has_value_keywords) return true;
+    if (s.string_enum_only && inst.is_string()) return s.enum_has_string(inst.as_string());
+    return value_ok(s, inst);
+  }
+  bool value_ok(const Node& s, const doc::Node& inst) const;
   void closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
                       const doc::Node& inst);
   bool validate_keywords(const Node& s, const doc::Node& inst, Annotations* a);
+  // Off the hot path of validate(), so its frame stays small.
+  [[gnu::noinline]] bool refuse(const Node& s, const doc::Node& inst);
+  [[gnu::noinline]] bool validate_unevaluated(const Node& s, const doc::Node& inst, Annotations* ann);
   // One function per group of keywords keeps the frame of each recursion level small (sanitizer builds especially).
   [[gnu::noinline]] bool check_scalar(const Node& s, const doc::Node& inst);
   [[gnu::noinline]] bool check_array(const Node& s, const doc::Node& inst, Annotations* a);
   [[gnu::noinline]] bool check_object(const Node& s, const doc::Node& inst, Annotations* a);
+  [[gnu::noinline]] bool object_ok(const Node& s, const doc::Node& inst);
   [[gnu::noinline]] bool check_applicators(const Node& s, const doc::Node& inst, Annotations* a);
 };
 
@@ -246,44 +258,18 @@ void Validator::closest_branch(const Node& s, const char* keyword, const std::ve
     }                                       \
   } while (0)
 
-// The JSON Schema type bits an instance satisfies (an integral float is also an integer).
-uint8_t type_bit(const doc::Node& inst) {
-  switch (inst.kind) {
-    case doc::Kind::Null: return k_type_null;
-    case doc::Kind::Bool: return k_type_boolean;
-    case doc::Kind::Object: return k_type_object;
-    case doc::Kind::Array: return k_type_array;
-    case doc::Kind::String: return k_type_string;
-    case doc::Kind::Int: return k_type_integer | k_type_number;
-    case doc::Kind::Float: return value::is_integer(inst) ? (k_type_integer | k_type_number) : k_type_number;
-  }
-  return 0;
+// `enum`, with `nullable` letting null through in OpenAPI 3.0.
+bool enum_contains(const Node& s, const doc::Node& inst) {
+  if (s.nullable && inst.is_null()) return true;
+  if (s.enum_all_strings) return inst.is_string() && s.enum_has_string(inst.as_string());
+  for (const auto& e : s.enum_values->items())
+    if (value::equal(e, inst)) return true;
+  return false;
 }
 
-// The yes/no check of a leaf node (no subschemas), without the bookkeeping of validate().
-bool Validator::leaf_ok(const Node& s, const doc::Node& inst) const {
-  if (s.types) {
-    const uint8_t bit = type_bit(inst);
-    if (!(s.types & bit) && !(s.nullable && inst.is_null())) return false;
-  }
-  if (s.enum_values && !(s.nullable && inst.is_null())) {
-    bool found = false;
-    if (s.enum_all_strings) {
-      if (inst.is_string())
-        for (std::string_view e : s.enum_strings)
-          if (same_text(e, inst.as_string())) {
-            found = true;
-            break;
-          }
-    } else {
-      for (const auto& e : s.enum_values->items())
-        if (value::equal(e, inst)) {
-          found = true;
-          break;
-        }
-    }
-    if (!found) return false;
-  }
+// scalar_ok() past the type.
+bool Validator::value_ok(const Node& s, const doc::Node& inst) const {
+  if (s.enum_values && !enum_contains(s, inst)) return false;
   if (s.const_value && !value::equal(*s.const_value, inst)) return false;
   if (inst.is_number() && s.has_number_keywords) {
     if (s.minimum && value::compare_numbers(inst, *s.minimum) < 0) return false;
@@ -310,34 +296,39 @@ bool Validator::leaf_ok(const Node& s, const doc::Node& inst) const {
 }
 
 bool Validator::validate(const Node& s, const doc::Node& inst, Annotations* ann) {
-  if (s.leaf && !errors_) return leaf_ok(s, inst);
+  if (s.leaf && !errors_) return scalar_ok(s, inst);
+  if (s.is_bool || depth_ >= max_depth_) return refuse(s, inst);
+  ++depth_;
+  bool pushed = c_.dynamic_scope && (scope_.empty() || scope_.back() != s.resource);
+  if (pushed) scope_.push_back(s.resource);
+  bool ok = s.unevaluated_properties || s.unevaluated_items ? validate_unevaluated(s, inst, ann)
+                                                            : validate_keywords(s, inst, ann);
+  if (pushed) scope_.pop_back();
+  --depth_;
+  return ok;
+}
+
+// A boolean schema, or evaluation past max_depth.
+bool Validator::refuse(const Node& s, const doc::Node& inst) {
   if (s.is_bool) {
     if (s.bool_value) return true;
     if (!errors_ || full()) return false;
     report(s, "", inst, [&] { return "no value is allowed here, got " + value::describe(inst); });
     return false;
   }
-  if (depth_ >= max_depth_) {
-    if (errors_ && !full())
-      report(s, "", inst, [&] {
-        return "schema evaluation deeper than " + std::to_string(max_depth_) +
-               " levels (a recursive schema that never reaches the end of the instance?)";
-      });
-    return false;
-  }
-  ++depth_;
-  bool pushed = scope_.empty() || scope_.back() != s.resource;
-  if (pushed) scope_.push_back(s.resource);
-  bool ok;
-  if (s.unevaluated_properties || s.unevaluated_items) {
-    Annotations local;
-    ok = validate_keywords(s, inst, &local);
-    if (ok && ann) ann->merge(local);
-  } else {
-    ok = validate_keywords(s, inst, ann);
-  }
-  if (pushed) scope_.pop_back();
-  --depth_;
+  if (errors_ && !full())
+    report(s, "", inst, [&] {
+      return "schema evaluation deeper than " + std::to_string(max_depth_) +
+             " levels (a recursive schema that never reaches the end of the instance?)";
+    });
+  return false;
+}
+
+// unevaluatedProperties/unevaluatedItems need the annotations of this node's keywords, passed up only when valid.
+bool Validator::validate_unevaluated(const Node& s, const doc::Node& inst, Annotations* ann) {
+  Annotations local;
+  bool ok = validate_keywords(s, inst, &local);
+  if (ok && ann) ann->merge(local);
   return ok;
 }
 
@@ -356,7 +347,7 @@ bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotati
     APIGW_CHECK(validate(*target, inst, a));
   }
 
-  if (!check_scalar(s, inst)) {
+  if (errors_ ? !check_scalar(s, inst) : !scalar_ok(s, inst)) {
     valid = false;
     if (!errors_ || full()) return false;
   }
@@ -364,7 +355,8 @@ bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotati
     valid = false;
     if (!errors_ || full()) return false;
   }
-  if (inst.is_object() && s.has_object_keywords && !check_object(s, inst, a)) {
+  if (inst.is_object() && s.has_object_keywords &&
+      !(errors_ || a || o_.direction != Direction::None ? check_object(s, inst, a) : object_ok(s, inst))) {
     valid = false;
     if (!errors_ || full()) return false;
   }
@@ -379,30 +371,10 @@ bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotati
 // Keywords on the value itself (type, enum, const, numbers, strings): no recursion.
 bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
   bool valid = true;
-  if (s.types) {
-    const uint8_t bit = type_bit(inst);
-    bool ok = (s.types & bit) != 0 || (s.nullable && inst.is_null());
-    if (!ok) APIGW_FAIL("type", "expected " + type_list(s.types, s.nullable) + ", got " + value::describe(inst));
-  }
-  if (s.enum_values && !(s.nullable && inst.is_null())) {
-    bool found = false;
-    if (s.enum_all_strings) {
-      if (inst.is_string())
-        for (std::string_view e : s.enum_strings)
-          if (same_text(e, inst.as_string())) {
-            found = true;
-            break;
-          }
-    } else {
-      for (const auto& e : s.enum_values->items())
-        if (value::equal(e, inst)) {
-          found = true;
-          break;
-        }
-    }
-    if (!found)
-      APIGW_FAIL("enum", "expected one of " + value::to_text(*s.enum_values, 120) + ", got " + value::describe(inst));
-  }
+  if (!s.type_ok(inst))
+    APIGW_FAIL("type", "expected " + type_list(s.types, s.nullable) + ", got " + value::describe(inst));
+  if (s.enum_values && !enum_contains(s, inst))
+    APIGW_FAIL("enum", "expected one of " + value::to_text(*s.enum_values, 120) + ", got " + value::describe(inst));
   if (s.const_value && !value::equal(*s.const_value, inst))
     APIGW_FAIL("const", "expected " + value::to_text(*s.const_value) + ", got " + value::describe(inst));
 
@@ -467,11 +439,12 @@ bool Validator::check_array(const Node& s, const doc::Node& inst, Annotations* a
   for (size_t i = 0; i < prefix; ++i) APIGW_CHECK(child(*s.prefix_items[i], items[i], nullptr, i));
   if (a) a->prefix = std::max(a->prefix, prefix);
   if (s.items) {
-    if (!errors_ && s.items->leaf) {
+    const Node& is = *s.items;
+    if (!errors_) {  // no locations to track: the loop calls the checks directly
       for (size_t i = prefix; i < items.size(); ++i)
-        if (!leaf_ok(*s.items, items[i])) return false;
+        if (!(is.leaf ? scalar_ok(is, items[i]) : validate(is, items[i], nullptr))) return false;
     } else {
-      for (size_t i = prefix; i < items.size(); ++i) APIGW_CHECK(child(*s.items, items[i], nullptr, i));
+      for (size_t i = prefix; i < items.size(); ++i) APIGW_CHECK(child(is, items[i], nullptr, i));
     }
     if (a) a->all_items = true;
   }
@@ -509,7 +482,8 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
   for (const auto& name : s.required) {
     if (inst.find(name)) continue;
     if (o_.direction != Direction::None) {
-      const Node* ps = s.find_property(name);
+      const Node::Property* p = s.find_property(name);
+      const Node* ps = p ? p->schema : nullptr;
       if (o_.direction == Direction::Request && flag(ps, &Node::read_only)) continue;
       if (o_.direction == Direction::Response && flag(ps, &Node::write_only)) continue;
     }
@@ -517,10 +491,11 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
   }
   for (const auto& m : members) {
     bool matched = false;
-    const Node* ps = s.properties.empty() ? nullptr : s.find_property(m.key);
+    const Node::Property* p = s.find_property(m.key);
+    const Node* ps = p ? p->schema : nullptr;
     if (ps && !errors_ && o_.direction == Direction::None) {
       matched = true;
-      APIGW_CHECK(ps->leaf ? leaf_ok(*ps, m.value) : validate(*ps, m.value, nullptr));
+      APIGW_CHECK(ps->leaf ? scalar_ok(*ps, m.value) : validate(*ps, m.value, nullptr));
     } else if (ps) {
       matched = true;
       path_.push_back({&m.key, 0});
@@ -579,6 +554,44 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
     }
   }
   return valid;
+}
+
+// The yes/no form of check_object when no annotations are collected and no direction applies, in the same order
+// (a missing required property fails before any pattern is run on the members).
+bool Validator::object_ok(const Node& s, const doc::Node& inst) {
+  const auto& members = inst.members();
+  if (s.min_props >= 0 && members.size() < static_cast<size_t>(s.min_props)) return false;
+  if (s.max_props >= 0 && members.size() > static_cast<size_t>(s.max_props)) return false;
+  for (const auto& name : s.required)
+    if (!inst.find(name)) return false;
+  const bool patterns = !s.pattern_properties.empty();
+  const Node* additional = s.additional_properties;
+  for (const auto& m : members) {
+    const Node::Property* p = s.find_property(m.key);
+    if (p) {
+      const Node& ps = *p->schema;
+      if (!(ps.leaf ? scalar_ok(ps, m.value) : validate(ps, m.value, nullptr))) return false;
+      if (!patterns) continue;
+    }
+    bool matched = p;
+    for (const auto& [re, pattern_schema] : s.pattern_properties) {
+      if (!re.search(m.key)) continue;
+      matched = true;
+      if (!validate(*pattern_schema, m.value, nullptr)) return false;
+    }
+    if (!matched && additional && !validate(*additional, m.value, nullptr)) return false;
+  }
+  for (const auto& [name, needed] : s.dependent_required) {
+    if (!inst.find(name)) continue;
+    for (const auto& other : needed)
+      if (!inst.find(other)) return false;
+  }
+  for (const auto& [name, ds] : s.dependent_schemas)
+    if (inst.find(name) && !validate(*ds, inst, nullptr)) return false;
+  if (s.property_names)
+    for (const auto& m : members)
+      if (!validate(*s.property_names, doc::Node::string(m.key, m.key_mark), nullptr)) return false;
+  return true;
 }
 
 // allOf/anyOf/oneOf/not/if and the discriminator, then unevaluated*: after everything else, using what the other
