@@ -94,6 +94,7 @@ struct Options {
   size_t threads = 0;
   std::string validate;
   bool watch = false;
+  bool errors = false;
   size_t journal_size = 100;
   std::string tls_cert, tls_key;
   bool tls_self_signed = false;
@@ -176,6 +177,7 @@ Built build_gateway(const Options& o) {
       if (o.validate == modes[i]) cfg.validate = static_cast<model::Validate>(i);
     for (auto& r : cfg.routes) r.validate = cfg.validate;
   }
+  cfg.fail_on_violations = o.errors;
   if (o.insecure_upstream)
     for (auto& b : cfg.backends) b.tls_verify = false;
   diag::Diagnostics linked;
@@ -223,6 +225,9 @@ Command serve_command() {
                            "(overrides the config's validate)")
                 ->check(CLI::IsMember({"request", "response", "both", "off"}));
             sub.add_option("--threads", o->threads, "worker threads (default: 8 per core, at least 16)");
+            sub.add_flag("--errors", o->errors,
+                         "a proxied response that breaks the spec (with --validate response or both) is answered "
+                         "502 with its violations instead of passed on (Prism's --errors)");
             sub.add_flag("--watch", o->watch,
                          "reload when the config, its OpenAPI document or any file its $refs reach changes "
                          "(a broken edit is reported and the previous config keeps serving); SIGHUP reloads too");

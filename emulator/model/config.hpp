@@ -120,6 +120,7 @@ struct Config {
   std::string openapi;  // path of the OpenAPI document, resolved against the config's folder; "" when none
   doc::Mark openapi_mark;
   Validate validate = Validate::Request;
+  bool fail_on_violations = false;  // serve --errors: a proxied response that breaks the contract becomes 502
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
   Limits limits;

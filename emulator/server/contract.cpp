@@ -558,8 +558,8 @@ void Contract::respond(const httplib::Request& req, httplib::Response& res, cons
       res.set_header("x-apigw-violations", violations_header(verdict->violations));
       answer(*own, verdict->status, req, res, "", std::nullopt);
     } else {
-      set_violations_problem(res, *verdict, op_.operation_id.empty() ? util::to_upper(op_.method) + " " + op_.path
-                                                                     : op_.operation_id);
+      std::string name = op_.operation_id.empty() ? util::to_upper(op_.method) + " " + op_.path : op_.operation_id;
+      set_violations_problem(res, *verdict, mismatch_detail("the request", name, verdict->violations.size()));
     }
     return;
   }
@@ -741,21 +741,26 @@ std::string violations_header(const std::vector<Violation>& violations, size_t l
   return text;
 }
 
-void set_violations_problem(httplib::Response& res, const RequestVerdict& verdict, const std::string& operation) {
-  const char* title = verdict.status == 415 ? "Unsupported Media Type" : verdict.status == 400 ? "Bad Request"
-                                                                                               : "Unprocessable Entity";
+std::string mismatch_detail(const char* what, const std::string& operation, size_t count) {
+  return std::string(what) + " does not match operation '" + operation + "' (" + std::to_string(count) +
+         (count == 1 ? " violation)" : " violations)");
+}
+
+void set_violations_problem(httplib::Response& res, const RequestVerdict& verdict, const std::string& detail) {
+  const char* title = verdict.status == 415   ? "Unsupported Media Type"
+                      : verdict.status == 400 ? "Bad Request"
+                      : verdict.status == 502 ? "Bad Gateway"
+                                              : "Unprocessable Entity";
   nlohmann::json list = nlohmann::json::array();
   for (const auto& v : verdict.violations) {
     nlohmann::json item = {{"location", v.location}, {"severity", "error"}, {"message", v.message}};
     if (!v.pointer.empty()) item["pointer"] = v.pointer;
     list.push_back(std::move(item));
   }
-  size_t n = verdict.violations.size();
   nlohmann::json body = {{"type", "about:blank"},
                          {"title", title},
                          {"status", verdict.status},
-                         {"detail", "the request does not match operation '" + operation + "' (" + std::to_string(n) +
-                                        (n == 1 ? " violation)" : " violations)")},
+                         {"detail", detail},
                          {"validation", list}};
   res.status = verdict.status;
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/problem+json");

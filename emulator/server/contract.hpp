@@ -121,8 +121,11 @@ class Contracts {
   std::vector<const Contract*> by_route_;
 };
 
-// An application/problem+json answer listing a request's violations (status 400, 415 or 422).
-void set_violations_problem(httplib::Response& res, const RequestVerdict& verdict, const std::string& operation);
+// An application/problem+json answer listing violations (status 400, 415 or 422 for a request; 502 for an upstream's
+// response under --errors), with `detail` saying what did not match.
+void set_violations_problem(httplib::Response& res, const RequestVerdict& verdict, const std::string& detail);
+// "the request does not match operation 'listPets' (2 violations)"
+std::string mismatch_detail(const char* what, const std::string& operation, size_t count);
 
 // The violations as the x-apigw-violations header carries them: a JSON array, cut to stay under `limit` bytes.
 std::string violations_header(const std::vector<Violation>& violations, size_t limit = 8192);

@@ -60,7 +60,11 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
   static const char* const k_validate[] = {"request", "response", "both", "off"};
   nlohmann::ordered_json backends = nlohmann::ordered_json::object();
   for (const auto& b : config_.backends)
-    backends[b.name] = {{"url", b.url_text}, {"timeout", util::format_duration(b.timeout)}};
+    backends[b.name] = {{"urls", b.urls_text},
+                        {"timeout", util::format_duration(b.timeout)},
+                        {"retries", b.retries},
+                        {"unhealthy_for", util::format_duration(b.unhealthy_for)},
+                        {"tls_verify", b.tls_verify}};
   nlohmann::ordered_json auth = nlohmann::ordered_json::object();
   static const char* const k_auth[] = {"api_key", "basic", "bearer", "jwt"};
   for (const auto& a : config_.auth) {
@@ -239,7 +243,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     } else if (!chaos.error.empty()) {
       set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
     } else if (verdict.status && (route.mock || route.proxy)) {
-      set_violations_problem(res, verdict, route.operation);
+      set_violations_problem(res, verdict, mismatch_detail("the request", route.operation, verdict.violations.size()));
     } else if (verdict.status) {
       contract->respond(req, res, &verdict);
     } else if (route.mock) {
@@ -252,9 +256,18 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       proxy(gw, route, match.params, raw_path, req, res, record);
       if (contract && model::validates_responses(validate) && res.status < 500) {
         auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);
-        if (!found.empty()) res.set_header("x-apigw-violations", violations_header(found));
         record.violations += found.size();
-        if (!found.empty()) record.violation_detail = violations_header(found);
+        if (!found.empty()) {
+          record.violation_detail = violations_header(found);
+          if (gw.config().fail_on_violations) {  // Prism's --errors: a response that breaks the contract fails
+            res.headers.clear();
+            RequestVerdict failed{502, std::move(found)};
+            set_violations_problem(res, failed,
+                                   mismatch_detail("the upstream's response", route.operation, failed.violations.size()));
+          } else {
+            res.set_header("x-apigw-violations", record.violation_detail);
+          }
+        }
       }
     } else if (contract) {
       contract->respond(req, res);

@@ -275,3 +275,33 @@ TEST_CASE("serve A B: several specs on one port, overlapping routes reported (th
   for (const auto& r : routes["routes"]) renamed = renamed || r["id"] == "petstore.listPets";
   CHECK(renamed);
 }
+
+TEST_CASE("serve SPEC --proxy --validate response --errors: a response that breaks the spec becomes 502") {
+  httplib::Server upstream;
+  upstream.Get("/pets/1", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"id": "one"})", "application/json");
+  });
+  upstream.Get("/pets/2", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"id": 2, "name": "Tom"})", "application/json");
+  });
+  int upstream_port = upstream.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { upstream.listen_after_bind(); });
+  Process server({"serve", source(k_spec), "--port", "0", "--access-log", "off", "--proxy",
+                  "http://127.0.0.1:" + std::to_string(upstream_port), "--validate", "response", "--errors"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  httplib::Client client("127.0.0.1", port);
+  auto bad = client.Get("/pets/1");
+  REQUIRE(bad);
+  CHECK(bad->status == 502);
+  CHECK(bad->get_header_value("Content-Type") == "application/problem+json");
+  auto problem = json_of(bad);
+  CHECK(problem["detail"] == "the upstream's response does not match operation 'getPet' (2 violations)");
+  CHECK(problem["validation"].size() == 2);
+  auto good = client.Get("/pets/2");
+  REQUIRE(good);
+  CHECK(good->status == 200);
+  CHECK(client.Get("/pets/abc")->status == 404);  // --validate response: not checked (422), the upstream answers
+  upstream.stop();
+  t.join();
+}
