@@ -16,8 +16,9 @@ int list_rules() {
   auto pad = [](std::string s, size_t width) { return s.size() < width ? s + std::string(width - s.size(), ' ') : s + " "; };
   for (const auto& r : lint::catalogue()) {
     bool loader = !r.check && !r.check_openapi;
-    std::cout << pad(r.id, 28) << pad(diag::severity_name(r.severity), 7) << pad(r.category, 19)
-              << pad(loader ? "always" : lint::ruleset_name(r.ruleset), 13) << r.description << "\n";
+    std::string when = loader ? "always" : r.target ? std::string("--target ") + r.target : lint::ruleset_name(r.ruleset);
+    std::cout << pad(r.id, 28) << pad(diag::severity_name(r.severity), 7) << pad(r.category, 19) << pad(when, 13)
+              << r.description << "\n";
   }
   return k_exit_ok;
 }
@@ -33,10 +34,13 @@ int explain(const std::string& id) {
     return k_exit_bad_input;
   }
   bool loader = !r->check && !r->check_openapi;
-  std::cout << r->id << " (" << diag::severity_name(r->severity) << ", " << r->category << ", "
-            << (loader ? std::string("always reported") : std::string("in ruleset ") + lint::ruleset_name(r->ruleset) +
-                                                              (r->ruleset == lint::Ruleset::All ? "" : " and up"))
-            << ")\n  " << r->description << "\n  How to fix: " << r->how_to_fix << "\n";
+  std::string when = loader     ? std::string("always reported")
+                     : r->target ? std::string("with --target ") + r->target
+                                 : std::string("in ruleset ") + lint::ruleset_name(r->ruleset) +
+                                       (r->ruleset == lint::Ruleset::All ? "" : " and up");
+  std::cout << r->id << " (" << diag::severity_name(r->severity) << ", " << r->category << ", " << when << ")\n  "
+            << r->description << "\n  How to fix: " << r->how_to_fix << "\n";
+  if (r->details) std::cout << "  " << r->details << "\n";
   return k_exit_ok;
 }
 }  // namespace
@@ -54,6 +58,7 @@ Command lint_command() {
               std::string config;
               std::string baseline;
               std::string write_baseline;
+              std::vector<std::string> targets;
             };
             auto o = std::make_shared<Options>();
             sub.add_option("files", o->files, "gateway configs and OpenAPI documents (YAML or JSON)");
@@ -72,6 +77,12 @@ Command lint_command() {
                 ->check(CLI::IsMember({"recommended", "strict", "all", "off"}));
             sub.add_option("--config", o->config,
                            "lint config file (default: the nearest .apigw-lint.yaml above each linted file)");
+            sub.add_option("--target", o->targets,
+                           "also check what this gateway's import rejects or ignores, and its limits (repeatable, or "
+                           "comma-separated): aws-rest, aws-http, azure, gcp, oci")
+                ->delimiter(',')
+                ->allow_extra_args(false)  // one value per --target, so the files after it stay files
+                ->check(CLI::IsMember(lint::target_names()));
             sub.add_option("--baseline", o->baseline, "report only findings not recorded in this baseline file");
             sub.add_option("--write-baseline", o->write_baseline,
                            "record today's findings in this file (for --baseline) and exit 0");
@@ -81,6 +92,7 @@ Command lint_command() {
                 "  apigw lint --format json --fail-severity warn configs/*.yaml\n"
                 "  apigw lint gateway.yaml openapi.yaml -f github -o sarif=apigw.sarif -o junit=apigw-junit.xml\n"
                 "  apigw lint --ruleset strict openapi.yaml\n"
+                "  apigw lint gateway.yaml --target aws-rest --target gcp   # will the clouds take it?\n"
                 "  apigw lint openapi.yaml --write-baseline lint-baseline.json   # then, in CI:\n"
                 "  apigw lint openapi.yaml --baseline lint-baseline.json\n"
                 "\nFormats: text, json, sarif (2.1.0, for GitHub code scanning), junit, github (workflow annotations),\n"
@@ -110,6 +122,7 @@ Command lint_command() {
               }
               lint::Options options;
               options.config = o->config;
+              options.targets = o->targets;
               if (lint::Ruleset r{}; !o->ruleset.empty() && lint::parse_ruleset(o->ruleset, r)) options.ruleset = r;
               auto report = lint::lint_files(o->files, options);
               if (!o->write_baseline.empty()) {

@@ -34,7 +34,10 @@ bool parse_ruleset(const std::string& text, Ruleset& out) {
 }
 
 std::optional<Severity> Settings::severity_of(const Rule& rule) const {
+  // Provider rules run exactly when their --target is given, whatever the ruleset: portability is asked for.
+  if (rule.target && !targets.count(rule.target)) return std::nullopt;
   if (auto it = rules.find(rule.id); it != rules.end()) return it->second;
+  if (rule.target) return rule.severity;
   if (!rule.check && !rule.check_openapi) return rule.severity;  // the loaders' findings are always reported
   if (ruleset == Ruleset::Off || rule.ruleset > ruleset) return std::nullopt;
   // Strict is for CI gates that want nothing left over: its warnings fail the build.

@@ -57,13 +57,14 @@ bool lint_openapi(const std::string& file, const Settings& settings, diag::Diagn
   spec->check_references(out);
   OpenApiInput in{file, spec, openapi::normalize(*spec)};
   diag::Diagnostics found;
-  for (const auto& rule : openapi_rules()) {
-    auto severity = settings.severity_of(rule);
-    if (!severity) continue;
-    Rule effective = rule;
-    effective.severity = *severity;
-    rule.check_openapi(in, effective, found);
-  }
+  for (const auto* rules : {&openapi_rules(), &target_rules()})
+    for (const auto& rule : *rules) {
+      auto severity = settings.severity_of(rule);
+      if (!severity || !rule.check_openapi) continue;
+      Rule effective = rule;
+      effective.severity = *severity;
+      rule.check_openapi(in, effective, found);
+    }
   // By file (the root first), then position: a multi-file spec reads file by file.
   const std::string& root = in.file;
   std::stable_sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
@@ -93,6 +94,7 @@ Report lint_files(const std::vector<std::string>& files, const Options& options)
         loaded = Settings{};
       }
       if (options.ruleset) loaded->ruleset = *options.ruleset;
+      loaded->targets.insert(options.targets.begin(), options.targets.end());
       it = settings_by_file.emplace(path, std::move(*loaded)).first;
     }
     return it->second;
@@ -115,13 +117,14 @@ Report lint_files(const std::vector<std::string>& files, const Options& options)
     if (loaded.config) {
       fr.loaded = true;
       diag::Diagnostics checked;
-      for (const auto& rule : config_rules()) {
-        auto severity = settings.severity_of(rule);
-        if (!severity) continue;
-        Rule effective = rule;
-        effective.severity = *severity;
-        rule.check(*loaded.config, effective, checked);
-      }
+      for (const auto* rules : {&config_rules(), &target_rules()})
+        for (const auto& rule : *rules) {
+          auto severity = settings.severity_of(rule);
+          if (!severity || !rule.check) continue;
+          Rule effective = rule;
+          effective.severity = *severity;
+          rule.check(*loaded.config, effective, checked);
+        }
       std::stable_sort(checked.begin(), checked.end(), [](const auto& a, const auto& b) {
         return std::tie(a.mark.line, a.mark.col) < std::tie(b.mark.line, b.mark.col);
       });

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,16 @@ struct Rule {
   const char* how_to_fix;
   void (*check)(const model::Config& config, const Rule& self, diag::Diagnostics& out) = nullptr;
   void (*check_openapi)(const OpenApiInput& spec, const Rule& self, diag::Diagnostics& out) = nullptr;
+  const char* target = nullptr;   // provider rules: the --target that turns the rule on (it never runs without)
+  const char* details = nullptr;  // --explain's longer text: for provider rules, each limit and its source
 };
 
 const std::vector<Rule>& config_rules();
 const std::vector<Rule>& openapi_rules();
+// Provider compatibility (cli/lint/targets.cpp): one rule per --target, checking configs and specs alike.
+const std::vector<Rule>& target_rules();
+// The --target names: aws-rest, aws-http, azure, gcp, oci.
+const std::vector<std::string>& target_names();
 
 // Every rule id lint can report: the checks above plus the loaders' own findings (no check function).
 const std::vector<Rule>& catalogue();
@@ -50,6 +57,7 @@ struct Settings {
   Ruleset ruleset = Ruleset::Recommended;
   std::map<std::string, std::optional<diag::Severity>> rules;
   std::vector<Ignore> ignores;
+  std::set<std::string> targets;  // --target: the providers whose rules run
   std::string source;  // the config file these came from, "" for the defaults; ignore globs are relative to it
 
   // The severity `rule` reports at, or nullopt when it does not run.
@@ -66,6 +74,7 @@ std::string find_settings_file(const std::string& file);
 struct Options {
   std::optional<Ruleset> ruleset;  // --ruleset: replaces the config file's `extends`
   std::string config;              // --config FILE: instead of searching upward from each input
+  std::vector<std::string> targets;  // --target: provider compatibility rules to run
 };
 
 struct FileResult {

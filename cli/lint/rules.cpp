@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/lint/lint.hpp"
+#include "emulator/server/contract.hpp"
 
 namespace apigw::lint {
 namespace {
@@ -71,6 +72,17 @@ void route_no_routes(const model::Config& cfg, const Rule& self, diag::Diagnosti
   if (cfg.routes.empty()) add(out, self, cfg, {1, 1}, "routes", "the config has no routes; every request will get 404");
 }
 
+// serve links routes to operations with Contracts::build; lint asks it the same question so the two never disagree.
+// Its other findings (the spec does not load) are the spec's own, which lint reports when it lints the spec.
+void route_operation_exists(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
+  if (std::none_of(cfg.routes.begin(), cfg.routes.end(), [](const auto& r) { return !r.operation.empty(); })) return;
+  diag::Diagnostics found;
+  server::Contracts::build(cfg, found);
+  for (auto& d : found)
+    if (d.path.ends_with(".operation") && d.message.rfind("no operation", 0) == 0)
+      out.push_back({self.severity, self.id, d.file, d.mark, std::move(d.path), std::move(d.message)});
+}
+
 }  // namespace
 
 // Categories: "config" (the file format), "gateway" (what the gateway will do), "openapi-structure" and
@@ -92,6 +104,10 @@ const std::vector<Rule>& config_rules() {
        "Add an auth requirement to the route (auth: [scheme-name]).", write_without_auth},
       {"config-no-routes", Severity::Warn, "gateway", Ruleset::Recommended, "A config has at least one route",
        "Add a route under 'routes'.", route_no_routes},
+      {"route-operation-exists", Severity::Error, "gateway", Ruleset::Recommended,
+       "A route's operation names an operation of the config's OpenAPI document",
+       "Name an operationId, or 'METHOD /path' exactly as the spec writes the path (see the suggestion).",
+       route_operation_exists},
   };
   return rules;
 }
@@ -139,6 +155,7 @@ const std::vector<Rule>& catalogue() {
     };
     for (const auto& r : config_rules()) out.push_back(r);
     for (const auto& r : openapi_rules()) out.push_back(r);
+    for (const auto& r : target_rules()) out.push_back(r);
     return out;
   }();
   return all;

@@ -210,3 +210,34 @@ TEST_CASE("lint: every corpus spec loads and lints; error-free and with-error co
                           << " specs without errors; with errors:" << breakdown);
   CHECK(specs.size() - errors_by_file.size() >= 80);
 }
+
+TEST_CASE("lint --target: repeatable or comma-separated, files after it stay files; --explain names the sources") {
+  std::string none = "--config=" + fixture("none.apigw-lint.yaml");
+  std::string bad = fixture("targets/bad.yaml");
+  auto without = run({"lint", bad, none});
+  CHECK(without.out.find("[target-") == std::string::npos);
+
+  auto r = run({"lint", "--target", "aws-rest", "--target", "gcp,oci", bad, none, "--format", "json"});
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  std::map<std::string, int> by_rule;
+  for (const auto& d : j["diagnostics"]) ++by_rule[d["rule"].get<std::string>()];
+  CHECK(by_rule["target-aws-rest"] > 0);
+  CHECK(by_rule["target-gcp"] > 0);
+  CHECK(by_rule["target-oci"] > 0);
+  CHECK(by_rule.count("target-azure") == 0);
+  CHECK(r.out.find("aws-rest: backend 'slow': integration timeout 60s exceeds API Gateway REST's 29s maximum") !=
+        std::string::npos);
+
+  auto typo = run({"lint", "--target", "aws", bad});
+  CHECK(typo.exit_code == 2);
+
+  auto explain = run({"lint", "--explain", "target-aws-http"});
+  CHECK(explain.exit_code == 0);
+  CHECK(explain.out.find("with --target aws-http") != std::string::npos);
+  CHECK(explain.out.find("Sources: ../shared/reference/lint.md") != std::string::npos);
+  auto list = run({"lint", "--list-rules"});
+  CHECK(list.out.find("target-oci") != std::string::npos);
+  CHECK(list.out.find("route-operation-exists") != std::string::npos);
+}

@@ -186,3 +186,134 @@ TEST_CASE("globs and pointers for ignores") {
   config_finding.path = "/already/a/pointer";
   CHECK(lint::json_pointer(config_finding) == "/already/a/pointer");
 }
+
+namespace {
+
+// Only the provider rules (and the loaders): the `off` ruleset with --target.
+diag::Diagnostics lint_targets(const std::vector<std::string>& names, const std::vector<std::string>& targets) {
+  lint::Options options;
+  options.ruleset = lint::Ruleset::Off;
+  options.config = fixture("none.apigw-lint.yaml");
+  options.targets = targets;
+  std::vector<std::string> files;
+  for (const auto& n : names) files.push_back(fixture("targets/" + n));
+  return lint::lint_files(files, options).diagnostics;
+}
+
+// "file:line:col: severity: message" of each finding of `rule`, the file name without its directory.
+std::vector<std::string> target_findings(const diag::Diagnostics& ds, const std::string& rule) {
+  std::vector<std::string> out;
+  for (const auto& d : ds)
+    if (d.rule == rule)
+      out.push_back(std::filesystem::path(d.file).filename().string() + ":" + std::to_string(d.mark.line) + ":" +
+                    std::to_string(d.mark.col) + ": " + diag::severity_name(d.severity) + ": " + d.message);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("provider rules: the portable fixtures pass every --target; nothing runs without one") {
+  auto all = lint::target_names();
+  auto ds = lint_targets({"portable.yaml", "portable-openapi.yaml"}, {"aws-rest", "aws-http", "azure", "oci"});
+  CHECK_MESSAGE(ds.empty(), text(ds));
+  ds = lint_targets({"portable.yaml", "portable-gcp.yaml"}, {"gcp"});
+  CHECK_MESSAGE(ds.empty(), text(ds));
+  CHECK(lint_targets({"bad.yaml", "bad-31.yaml", "bad-swagger.yaml"}, {}).empty());
+  for (const auto& rule : lint::target_rules()) {
+    INFO(rule.id);
+    CHECK(std::find(all.begin(), all.end(), rule.target) != all.end());
+    CHECK(std::string(rule.details).find("Sources:") != std::string::npos);
+    CHECK(lint::find_rule(rule.id) != nullptr);
+  }
+}
+
+TEST_CASE("target-aws-rest: timeouts, payload, path syntax, reserved paths, versions, models, authorizers") {
+  auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml"}, {"aws-rest"}), "target-aws-rest");
+  INFO(f.size());
+  CHECK(has(f, "bad.yaml:6:3: error: aws-rest: backend 'slow': integration timeout 60s exceeds API Gateway REST's 29s "
+               "maximum"));
+  CHECK(has(f, "bad.yaml:13:5: error: aws-rest: route routes[1]: integration timeout 40ms is below API Gateway REST's "
+               "50ms minimum"));
+  CHECK(has(f, "bad.yaml:1:1: error: aws-rest: limits.max_body_size of 40000000 bytes exceeds the 10 MB payload"));
+  CHECK(has(f, "bad.yaml:12:5: error: aws-rest: path parameter {name} in /files/{name}.json shares its segment"));
+  CHECK(has(f, "bad.yaml:14:5: error: aws-rest: /ping is reserved"));
+  CHECK(has(f, "bad.yaml:8:3: warn: aws-rest: auth scheme 'qkey': API keys are read from the X-API-Key header only"));
+  CHECK(has(f, "bad-31.yaml:2:10: error: aws-rest: OpenAPI 3.1.0 is not accepted by API Gateway REST's import"));
+  CHECK(has(f, "bad-31.yaml:18:71: error: aws-rest: integration timeout 60000 ms is outside API Gateway REST's"));
+  CHECK(has(f, "bad-31.yaml:27:5: error: aws-rest: model name 'pet_model' is not alphanumeric"));
+  CHECK(has(f, "bad-31.yaml:27:5: warn: aws-rest: model 'pet_model' uses oneOf"));
+  CHECK(has(f, "bad-31.yaml:31:7: warn: aws-rest: security scheme 'oauth' (oauth2) has no x-amazon-apigateway-"));
+  // The greedy {path+} is API Gateway's own syntax: not a finding for AWS.
+  CHECK(!has(f, "bad-31.yaml:11:"));
+}
+
+TEST_CASE("target-aws-http: mocks, API keys, JWT authorizers, integration types, 3.0 only") {
+  auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml", "bad-swagger.yaml"}, {"aws-http"}), "target-aws-http");
+  CHECK(has(f, "bad.yaml:6:3: error: aws-http: backend 'slow': integration timeout 60s exceeds API Gateway HTTP's 30s"));
+  CHECK(has(f, "bad.yaml:14:5: error: aws-http: route routes[2] is a mock; HTTP APIs have no mock integration"));
+  CHECK(has(f, "bad.yaml:8:3: error: aws-http: auth scheme 'qkey': HTTP APIs have no API keys"));
+  CHECK(has(f, "bad.yaml:10:3: error: aws-http: auth scheme 'token': an HTTP API JWT authorizer needs an issuer"));
+  CHECK(has(f, "bad.yaml:10:3: warn: aws-http: auth scheme 'token': HTTP API JWT authorizers verify RSA signatures"));
+  CHECK(has(f, "bad-31.yaml:18:48: error: aws-http: integration type 'mock' of GET /proxy/{path+}"));
+  CHECK(has(f, "bad-31.yaml:19:46: warn: aws-http: request validation of GET /proxy/{path+} is ignored"));
+  CHECK(has(f, "bad-swagger.yaml:1:10: error: aws-http: Swagger 2.0 is not accepted by API Gateway HTTP's import"));
+}
+
+TEST_CASE("target-azure: case-insensitive parameters, operationId normalisation, YAML 2.0, dropped extensions") {
+  auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml", "bad-swagger.yaml"}, {"azure"}), "target-azure");
+  CHECK(has(f, "bad.yaml:13:5: error: azure: greedy path parameter {path+} in /proxy/{path+} is AWS syntax"));
+  CHECK(has(f, "bad.yaml:13:5: warn: azure: route ids 'get-pet' and 'get_pet' both become operation 'get-pet'"));
+  CHECK(has(f, "bad.yaml:15:5: error: azure: path parameters {Id} and {id} of /a/{Id}/b/{id} are the same name"));
+  CHECK(has(f, "bad-31.yaml:12:5: error: azure: GET /proxy/{path+}: query parameters 'Q' and 'q' differ only in case"));
+  CHECK(has(f, "bad-31.yaml:12:5: warn: azure: GET /proxy/{path+} has a request body, which API Management drops"));
+  CHECK(has(f, "bad-31.yaml:18:7: warn: azure: extension x-amazon-apigateway-integration is ignored"));
+  CHECK(has(f, "bad-31.yaml:4:18: warn: azure: no https server"));
+  CHECK(has(f, "bad-swagger.yaml:1:10: error: azure: Swagger 2.0 is not accepted by API Management's import (Swagger "
+               "2.0 in JSON only, not YAML)"));
+}
+
+TEST_CASE("target-gcp: extensions 3.x needs, partial segments, API key alternatives, AND-ed OAuth2, host ports") {
+  auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml", "bad-swagger.yaml"}, {"gcp"}), "target-gcp");
+  CHECK(has(f, "bad.yaml:1:1: error: gcp: limits.max_body_size of 40000000 bytes exceeds the 32 MB request size"));
+  CHECK(has(f, "bad.yaml:9:3: error: gcp: auth scheme 'users': API Gateway (GCP) has no basic authentication"));
+  CHECK(has(f, "bad.yaml:14:5: error: gcp: route routes[2] is a mock"));
+  CHECK(has(f, "bad.yaml:14:5: error: gcp: route routes[2] accepts an API key OR another scheme"));
+  CHECK(has(f, "bad.yaml:15:5: warn: gcp: route routes[3] requires scopes"));
+  CHECK(has(f, "bad-31.yaml:2:10: error: gcp: OpenAPI 3.x needs a root x-google-api-management"));
+  CHECK(has(f, "bad-31.yaml:5:11: error: gcp: an API key OR-ed with another security requirement"));
+  CHECK(has(f, "bad-31.yaml:7:3: error: gcp: path '/files/{name}.json': segment '{name}.json' mixes a parameter"));
+  CHECK(has(f, "bad-31.yaml:8:5: error: gcp: 3 operation(s), first GET /files/{name}.json, have no x-google-backend"));
+  CHECK(has(f, "bad-31.yaml:23:17: error: gcp: two OAuth2 schemes AND-ed in one requirement"));
+  CHECK(has(f, "bad-swagger.yaml:3:7: error: gcp: host 'pets.example.com:8443' has a port"));
+  CHECK(has(f, "bad-swagger.yaml:1:10: warn: gcp: no x-google-backend at the root or on any operation"));
+}
+
+TEST_CASE("target-oci: 3.1, greedy parameters, auth without a JWT") {
+  auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml"}, {"oci"}), "target-oci");
+  CHECK(f == std::vector<std::string>{
+                 "bad.yaml:8:3: warn: oci: auth scheme 'qkey': OCI API Gateway validates JWTs itself; api_key "
+                 "authentication needs a custom authorizer function",
+                 "bad.yaml:9:3: warn: oci: auth scheme 'users': OCI API Gateway validates JWTs itself; basic "
+                 "authentication needs a custom authorizer function",
+                 "bad.yaml:13:5: error: oci: greedy path parameter {path+} in /proxy/{path+} is AWS syntax; OCI API "
+                 "Gateway writes a wildcard parameter as {name*}",
+                 "bad-31.yaml:2:10: error: oci: OpenAPI 3.1.0 is not accepted by OCI API Gateway's import (Swagger "
+                 "2.0 and OpenAPI 3.0)",
+                 "bad-31.yaml:11:3: error: oci: path '/proxy/{path+}': greedy parameter {path+} is AWS syntax; OCI "
+                 "API Gateway writes a wildcard parameter as {name*}"});
+}
+
+TEST_CASE("route-operation-exists: serve's own lookup (Contracts::build), with did-you-mean") {
+  lint::Options options;
+  options.config = fixture("none.apigw-lint.yaml");
+  auto ds = lint::lint_files({fixture("targets/operations.yaml")}, options).diagnostics;
+  auto f = findings(ds, "route-operation-exists");
+  // listPets and 'GET /pets/{petId}' exist; the other two do not.
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].rfind("7:44: no operation 'listPet' in ", 0) == 0);
+  CHECK(f[0].find("(did you mean 'listPets'?)") != std::string::npos);
+  CHECK(f[1].rfind("8:51: no operation 'GET /pets/{id}' in ", 0) == 0);
+  // The passing input: a config whose every route names an existing operation.
+  auto clean = lint::lint_files({fixture("targets/operations-ok.yaml")}, options).diagnostics;
+  CHECK(findings(clean, "route-operation-exists").empty());
+}
