@@ -32,8 +32,9 @@ Command import_command() {
             auto o = std::make_shared<Options>();
             sub.add_option("spec", o->spec, "OpenAPI document (YAML or JSON; $refs to other files are followed)")->required();
             sub.add_option("-o,--output", o->output, "write the config here instead of stdout");
-            sub.add_option("--mode", o->mode, "mock: routes answer from the spec (examples, else generated data); proxy: routes forward upstream")
-                ->check(CLI::IsMember({"mock", "proxy"}))
+            sub.add_option("--mode", o->mode, "mock: routes answer from the spec (examples, else generated data); proxy: routes forward upstream; "
+                                        "stateful: mock, and CRUD routes (/pets, /pets/{id}) keep what clients send")
+                ->check(CLI::IsMember({"mock", "proxy", "stateful"}))
                 ->capture_default_str();
             sub.add_option("--upstream", o->upstream, "proxy mode: the backend URL (default: the spec's first server)");
             sub.add_option("--format", o->format, "config format")->check(CLI::IsMember({"yaml", "json"}))->capture_default_str();

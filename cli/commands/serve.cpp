@@ -44,16 +44,18 @@ std::string try_path(const model::Config& cfg) {
 
 // A gateway config, or an OpenAPI document imported on the fly (mock mode, or proxy mode with --proxy URL); then
 // `spec` is that document, loaded once for the import and the routes' contracts.
-model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url,
+model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url, bool stateful,
                                  std::shared_ptr<const openapi::Spec>& spec_out) {
   doc::Document d = doc::load_file(path);
   bool is_spec = d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
                  (d.root.find("openapi") || d.root.find("swagger"));
   if (!is_spec) {
-    if (!proxy_url.empty()) {
+    if (!proxy_url.empty() || stateful) {
       model::LoadResult r;
       r.diagnostics.push_back({diag::Severity::Error, "usage", path, {}, "",
-                               "--proxy applies to OpenAPI documents; a gateway config names its backends itself"});
+                               !proxy_url.empty()
+                                   ? "--proxy applies to OpenAPI documents; a gateway config names its backends itself"
+                                   : "--stateful applies to OpenAPI documents; in a gateway config, give routes 'state:'"});
       return r;
     }
     return model::load_config_document(d);
@@ -67,6 +69,8 @@ model::LoadResult load_for_serve(const std::string& path, const std::string& pro
   if (!proxy_url.empty()) {
     options.mode = "proxy";
     options.upstream = proxy_url;
+  } else if (stateful) {
+    options.mode = "stateful";
   }
   auto imported = import::import_spec(*spec, options);
   for (auto& w : imported.warnings) r.diagnostics.push_back(std::move(w));
@@ -88,6 +92,7 @@ void print_diagnostics(const diag::Diagnostics& ds) {
 struct Options {
   std::vector<std::string> configs;
   std::string proxy;
+  bool stateful = false;
   std::string host;
   int port = -1;
   std::string access_log = "-";
@@ -155,7 +160,7 @@ Built build_gateway(const Options& o) {
   for (const auto& input : o.configs) {
     out.files.push_back(input);
     std::shared_ptr<const openapi::Spec> spec;
-    auto loaded = load_for_serve(input, o.proxy, spec);
+    auto loaded = load_for_serve(input, o.proxy, o.stateful, spec);
     print_diagnostics(loaded.diagnostics);
     if (!loaded.config) {
       ok = false;
@@ -215,6 +220,10 @@ Command serve_command() {
                            "overlapping routes are reported and the first file keeps them")
                 ->required();
             sub.add_option("--proxy", o->proxy, "with an OpenAPI document: forward every operation to this upstream URL");
+            sub.add_flag("--stateful", o->stateful,
+                         "with an OpenAPI document: CRUD routes (/pets, /pets/{id}) keep what clients POST, PUT, PATCH "
+                         "and DELETE in memory, and GET reads it back")
+                ->excludes("--proxy");
             sub.add_option("--host", o->host, "address to listen on (overrides the config's listen)");
             sub.add_option("-p,--port", o->port, "port to listen on; 0 picks a free one (overrides listen)")
                 ->check(CLI::Range(0, 65535));
@@ -246,12 +255,14 @@ Command serve_command() {
                 "  apigw serve openapi.yaml                      (mock every operation from the spec)\n"
                 "  apigw serve users.yaml orders.yaml            (two specs on one port)\n"
                 "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000 --validate both\n"
+                "  apigw serve openapi.yaml --stateful           (POST /pets, then GET /pets/1 reads it back)\n"
                 "\nMocked from the spec, a response is chosen as Prism chooses it: 'Prefer: code=404, example=cat,\n"
                 "dynamic=true, delay=200' or the __code, __example, __dynamic, __seed, __delay query parameters; else the\n"
                 "lowest 2xx. Requests failing the operation's parameters or body get 422 (400 for unreadable JSON, 415\n"
                 "for a media type it does not take) with an application/problem+json list of violations.\n"
                 "\nAdmin API: GET /__apigw/health, /__apigw/routes, /__apigw/config, /__apigw/metrics (Prometheus),\n"
-                "/__apigw/journal (recent exchanges with timings and violations).\n"
+                "/__apigw/journal (recent exchanges with timings and violations), /__apigw/state (what stateful routes\n"
+                "hold; DELETE empties it).\n"
                 "\nThe URL goes to stderr once listening; access logs go to stdout unless --access-log says otherwise.\n"
                 "SIGINT or SIGTERM stops it after in-flight requests finish; SIGHUP reloads the config.\n"
                 "Exit codes: 0 stopped cleanly; 2 the config has errors (all listed) or bad flags; 3 cannot listen.");

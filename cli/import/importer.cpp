@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
-
+#include <string>
 
 #include "emulator/doc/node.hpp"
 #include "emulator/model/config.hpp"
@@ -36,6 +37,7 @@ class Importer {
     if (opts_.mode == "proxy") default_backend();
     auth_schemes();
     result_.config["routes"] = nlohmann::ordered_json::array();
+    if (opts_.mode == "stateful") find_resources();
     for (const auto& op : model_.operations) add_route(op);
     note_unmapped(spec_.root());
     // Readers expect backends and auth before the routes that use them.
@@ -59,6 +61,7 @@ class Importer {
   const openapi::Spec& spec_;
   const Options& opts_;
   openapi::Model model_;
+  std::set<std::string> resources_;  // stateful mode: collection paths that have an item path
   bool swagger_ = false;
   Result result_;
   std::map<std::string, std::string> backends_;  // name -> URL, sorted: deterministic output
@@ -243,7 +246,35 @@ class Importer {
       return;
     }
     if (opts_.mode == "proxy" && !default_backend_.empty()) route["proxy"] = {{"backend", default_backend_}};
+    if (opts_.mode == "stateful")
+      if (auto name = state_for(method, tmpl->text)) route["state"] = *name;
     result_.config["routes"].push_back(std::move(route));
+  }
+
+  // Stateful mode: a resource is a collection path (/pets) that also has an item path (/pets/{petId}).
+  static std::optional<std::string> parent_of_item(const std::string& path) {
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    auto slash = p.rfind('/');
+    if (slash == std::string::npos || slash == 0 || p.size() < slash + 3 || p[slash + 1] != '{' || p.back() != '}')
+      return std::nullopt;
+    return p.substr(0, slash);
+  }
+  static std::string trimmed(std::string p) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+  }
+  void find_resources() {
+    for (const auto& op : model_.operations)
+      if (auto parent = parent_of_item(op.path)) resources_.insert(*parent);
+  }
+  // The collection a CRUD route reads and writes: GET/POST on the collection, GET/PUT/PATCH/DELETE on an item.
+  std::optional<std::string> state_for(const std::string& method, const std::string& path) const {
+    std::string p = trimmed(path);
+    if ((method == "GET" || method == "POST") && resources_.count(p)) return p.substr(1);
+    if (method == "GET" || method == "PUT" || method == "PATCH" || method == "DELETE")
+      if (auto parent = parent_of_item(p); parent && resources_.count(*parent)) return parent->substr(1);
+    return std::nullopt;
   }
 
   // Registers a backend for an absolute URL's origin; returns its name and the URL's path.

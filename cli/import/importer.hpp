@@ -11,7 +11,7 @@
 namespace apigw::import {
 
 struct Options {
-  std::string mode = "mock";  // "mock" or "proxy"
+  std::string mode = "mock";  // "mock", "proxy", or "stateful" (mock, with CRUD routes answering from a store)
   std::string upstream;       // proxy mode: overrides the spec's servers
   std::string spec_reference; // what the config's `openapi:` key says (a path relative to the config)
 };

@@ -99,6 +99,8 @@ struct Route {
   std::string file;     // the config file the route was written in
   std::optional<Validate> validate;  // none: the config's
   Duration delay{0};             // waited before answering (any route)
+  std::string state;             // stateful mock: the in-memory collection this route reads and writes; "" for none
+  std::string state_key = "id";  // the member of stored objects that identifies them
   std::string fault;             // "reset", "empty" or "malformed_chunk"; "" for none
   double fault_rate = 1;         // the fraction of requests that get the fault
   doc::Mark mark;

@@ -124,8 +124,9 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "delay", "fault"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "delay", "fault", "state"}},
       {"fault", {"type", "rate"}},
+      {"state", {"name", "key"}},
       {"auth_api_key", {"type", "in", "name", "keys", "description"}},
       {"auth_basic", {"type", "users", "description"}},
       {"auth_bearer", {"type", "description"}},
@@ -324,6 +325,25 @@ class Loader {
     if (const Node* v = root.find("auth")) read_auth_schemes(*v);
     if (const Node* v = root.find("routes")) read_routes(*v);
     else error(root.mark, "", "missing required key 'routes'");
+  }
+
+  // state: pets | { name: pets, key: id }
+  void read_state(const Node& n, const std::string& path, Route& route) {
+    const Node* name = &n;
+    std::string name_path = path;
+    if (n.is_object()) {
+      check_keys(n, path, keys_of("state"));
+      require(n, path, "name", "the collection's name");
+      name = n.find("name");
+      name_path = join(path, "name");
+      if (const Node* k = n.find("key"))
+        if (auto s = string_value(*k, join(path, "key")); s && !s->empty()) route.state_key = *s;
+    }
+    if (!name) return;
+    if (auto s = string_value(*name, name_path)) {
+      if (s->empty()) error(name->mark, name_path, "expected the collection's name");
+      else route.state = *s;
+    }
   }
 
   // fault: reset | { type: reset, rate: 0.1 }
@@ -585,7 +605,7 @@ class Loader {
   void read_routes(const Node& n) {
     if (!expect(n, Kind::Array, "routes")) return;
     std::map<std::string, std::pair<size_t, doc::Mark>> ids;
-    std::map<std::pair<std::string, std::string>, size_t> shapes;  // (method, shape) -> route index
+    std::map<std::pair<std::string, std::string>, size_t> shapes;  // (method, shape) -> index in cfg_.routes
     for (size_t i = 0; i < n.items().size(); ++i) {
       const Node& r = n.items()[i];
       std::string path = index_path("routes", i);
@@ -604,7 +624,8 @@ class Loader {
                 "config-duplicate-route");
       if (!ok) continue;
       for (const auto& m : route.methods) {
-        auto [it, inserted] = shapes.emplace(std::make_pair(m, route.path.shape()), i);
+        // cfg_.routes' index, not i: routes that fail to read are not in cfg_.routes.
+        auto [it, inserted] = shapes.emplace(std::make_pair(m, route.path.shape()), cfg_.routes.size());
         if (!inserted) {
           const Route& other = cfg_.routes[it->second];
           error(r.mark, path,
@@ -675,8 +696,12 @@ class Loader {
     const Node* mock = r.find("mock");
     const Node* proxy = r.find("proxy");
     if (mock && proxy) error(r.mark, path, "a route has one of 'mock' or 'proxy', not both");
-    else if (!mock && !proxy && route.operation.empty())
-      error(r.mark, path, "missing 'mock', 'proxy' or 'operation': what should the route answer with?");
+    else if (!mock && !proxy && route.operation.empty() && !r.find("state"))
+      error(r.mark, path, "missing 'mock', 'proxy', 'operation' or 'state': what should the route answer with?");
+    if (const Node* v = r.find("state")) {
+      if (mock || proxy) error(v->mark, join(path, "state"), "a stateful route answers from its store: drop 'mock' or 'proxy'");
+      read_state(*v, join(path, "state"), route);
+    }
     if (mock) route.mock = read_mock(*mock, join(path, "mock"));
     if (proxy) route.proxy = read_proxy(*proxy, join(path, "proxy"), route);
     if (const Node* v = r.find("auth")) read_route_auth(*v, join(path, "auth"), route);

@@ -8,6 +8,7 @@
 
 #include "emulator/server/auth.hpp"
 #include "emulator/server/fault.hpp"
+#include "emulator/server/state.hpp"
 #include "emulator/server/proxy.hpp"
 #include "emulator/util/text.hpp"
 
@@ -52,6 +53,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     if (!r.operation.empty()) item["operation"] = r.operation;
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
+    else if (!r.state.empty()) item["state"] = r.state;
     else if (!r.mock && contract(i)) item["mock"] = "openapi";
     routes.push_back(std::move(item));
   }
@@ -160,8 +162,11 @@ void set_problem(httplib::Response& res, int status, const std::string& title, c
 namespace {
 
 void admin(const Gateway& gw, std::string_view what, const httplib::Request& req, httplib::Response& res) {
-  if (req.method != "GET" && req.method != "HEAD") {
-    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET");
+  if (what == "state" && req.method == "DELETE") {
+    clear_state();
+    res.status = 204;
+  } else if (req.method != "GET" && req.method != "HEAD") {
+    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET (and DELETE on state)");
     res.set_header("Allow", "GET, HEAD");
   } else if (what == "health") {
     res.status = 200;
@@ -169,12 +174,15 @@ void admin(const Gateway& gw, std::string_view what, const httplib::Request& req
   } else if (what == "routes") {
     res.status = 200;
     res.set_content(gw.routes_json(), "application/json");
+  } else if (what == "state") {
+    res.status = 200;
+    res.set_content(state_json(), "application/json");
   } else if (what == "config") {
     res.status = 200;
     res.set_content(gw.config_json(), "application/json");
   } else {
     set_problem(res, 404, "Not Found",
-                "no admin endpoint '" + std::string(what) + "' (try health, routes, config, metrics or journal)");
+                "no admin endpoint '" + std::string(what) + "' (try health, routes, config, state, metrics or journal)");
   }
 }
 
@@ -242,7 +250,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       if (!auth.www_authenticate.empty()) res.set_header("WWW-Authenticate", auth.www_authenticate);
     } else if (!chaos.error.empty()) {
       set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
-    } else if (verdict.status && (route.mock || route.proxy)) {
+    } else if (verdict.status && (route.mock || route.proxy || !route.state.empty())) {
       set_violations_problem(res, verdict, mismatch_detail("the request", route.operation, verdict.violations.size()));
     } else if (verdict.status) {
       contract->respond(req, res, &verdict);
@@ -252,8 +260,9 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       res.status = mock.status;
       for (const auto& [k, v] : mock.headers) res.headers.emplace(k, v);
       res.body = mock.body;
-    } else if (route.proxy) {
-      proxy(gw, route, match.params, raw_path, req, res, record);
+    } else if (route.proxy || !route.state.empty()) {
+      if (route.proxy) proxy(gw, route, match.params, raw_path, req, res, record);
+      else answer_stateful(route, match.params, raw_path, req, res);
       if (contract && model::validates_responses(validate) && res.status < 500) {
         auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);
         record.violations += found.size();
@@ -263,7 +272,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
             res.headers.clear();
             RequestVerdict failed{502, std::move(found)};
             set_violations_problem(res, failed,
-                                   mismatch_detail("the upstream's response", route.operation, failed.violations.size()));
+                                   mismatch_detail(route.proxy ? "the upstream's response" : "the stored item", route.operation, failed.violations.size()));
           } else {
             res.set_header("x-apigw-violations", record.violation_detail);
           }

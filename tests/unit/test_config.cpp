@@ -187,7 +187,7 @@ TEST_CASE("listen, limits and sizes") {
 TEST_CASE("JSON configs report positions too") {
   auto r = model::load_config_text("{\"apigw\": 1, \"routes\": [{\"method\": \"GET\", \"path\": \"/\", \"mokc\": {}}]}",
                                    "g.json", env());
-  CHECK(messages(r) == lines({"g.json:1:25: routes[0]: missing 'mock', 'proxy' or 'operation': what should the route answer with?",
+  CHECK(messages(r) == lines({"g.json:1:25: routes[0]: missing 'mock', 'proxy', 'operation' or 'state': what should the route answer with?",
                               "g.json:1:56: routes[0].mokc: unknown key (did you mean 'mock'?)"}));
 }
 

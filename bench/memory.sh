@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Memory under load (issue 6: "memory flat under a 1-minute load, no growth beyond the journal bound"):
+# apigw serve runs the OpenAPI sample (responses chosen from the spec, requests validated, dynamic bodies with a
+# fresh seed each time, a stateful collection written and read) and a proxy route to nginx, with the access log to
+# a file and the request journal on. wrk drives every kind of request for DURATION; the script samples VmRSS and
+# open descriptors every 5 s and prints the growth after the warm-up (the first 10 s). Never a pass/fail.
+#   bash bench/memory.sh [--duration 60] [--connections 32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=60
+CONNS=32
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift ;;
+    --connections) CONNS=$2; shift ;;
+  esac
+  shift
+done
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+for pkg in wrk nginx-light; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || $sudo apt-get install -y -qq "$pkg" >/dev/null
+done
+bash .ci/dev build >/dev/null
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+NP=$(free_port)
+cat >"$TMP/nginx.conf" <<CONF
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $TMP; proxy_temp_path $TMP; fastcgi_temp_path $TMP; uwsgi_temp_path $TMP; scgi_temp_path $TMP;
+  server { listen 127.0.0.1:$NP; location / { default_type application/json; return 200 '{"ok":true}'; } }
+}
+CONF
+nginx -c "$TMP/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+wait_port "$NP"
+
+cat >"$TMP/gateway.yaml" <<CONF
+apigw: 1
+openapi: $PWD/samples/openapi.yaml
+backends:
+  up: { url: "http://127.0.0.1:$NP" }
+routes:
+  - { method: GET, path: /pets, operation: listPets }
+  - { method: GET, path: "/pets/{petId}", operation: showPetById }
+  - { method: POST, path: /notes, state: notes }
+  - { method: GET, path: "/notes/{id}", state: notes }
+  - { method: DELETE, path: "/notes/{id}", state: notes }
+  - { method: GET, path: "/up/{rest+}", proxy: { backend: up, path: "/{rest}" } }
+CONF
+AP=$(free_port)
+build/release/apigw serve "$TMP/gateway.yaml" --port "$AP" --access-log "$TMP/access.jsonl" --journal-size 100 \
+  2>"$TMP/apigw.err" &
+APID=$!
+PIDS+=($APID)
+wait_port "$AP" || { cat "$TMP/apigw.err"; exit 1; }
+
+# Each wrk connection cycles through: a validated spec mock, a dynamic body with a new seed, an invalid request
+# (422 problem), a note created, read and deleted, and a proxied request.
+cat >"$TMP/mix.lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local k = n % 7
+  if k == 0 then return wrk.format("GET", "/pets?limit=5")
+  elseif k == 1 then return wrk.format("GET", "/pets/" .. (n % 50 + 1) .. "?__dynamic=true&__seed=" .. n)
+  elseif k == 2 then return wrk.format("GET", "/pets?limit=oops")
+  elseif k == 3 then return wrk.format("POST", "/notes", {["Content-Type"] = "application/json"}, '{"text":"hello ' .. n .. '"}')
+  elseif k == 4 then return wrk.format("GET", "/notes/" .. n)
+  elseif k == 5 then return wrk.format("DELETE", "/notes/" .. (n - 2))
+  else return wrk.format("GET", "/up/a/b?n=" .. n) end
+end
+LUA
+
+rss() { awk '/VmRSS/ {print $2}' "/proc/$APID/status"; }
+fds() { ls "/proc/$APID/fd" | wc -l; }
+echo "apigw serve under wrk -t2 -c$CONNS for ${DURATION}s (mixed: spec mocks, dynamic bodies, 422s, stateful, proxy)" >&2
+wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$TMP/mix.lua" "http://127.0.0.1:$AP" >"$TMP/wrk.out" &
+WPID=$!
+printf '%6s %10s %6s\n' "t (s)" "RSS (KiB)" "fds"
+t=0
+start_rss=""
+while kill -0 "$WPID" 2>/dev/null; do
+  sleep 5
+  t=$((t + 5))
+  kill -0 "$WPID" 2>/dev/null || break
+  r=$(rss); f=$(fds)
+  printf '%6s %10s %6s\n' "$t" "$r" "$f"
+  [ "$t" = 10 ] && start_rss=$r && start_fds=$f
+  end_rss=$r; end_fds=$f
+done
+wait "$WPID" || true
+grep -E "Requests/sec|requests in|Non-2xx|Socket errors" "$TMP/wrk.out" || true
+lines=$(wc -l <"$TMP/access.jsonl")
+echo "access log lines: $lines"
+if [ -n "$start_rss" ]; then
+  echo "RSS after warm-up (10 s): ${start_rss} KiB; at the end: ${end_rss} KiB; growth: $(echo "scale=1; ($end_rss - $start_rss) * 100 / $start_rss" | bc)%"
+  echo "descriptors after warm-up: $start_fds; at the end: $end_fds"
+fi
