@@ -9,26 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=60
 CONNS=32
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) DURATION=$2; shift ;;
-    --connections) CONNS=$2; shift ;;
-  esac
-  shift
-done
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo=sudo
-for pkg in wrk nginx-light; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || $sudo apt-get install -y -qq "$pkg" >/dev/null
-done
-# APIGW=path/to/apigw skips the build (default: bash .ci/dev build, then build/release/apigw).
-if [ -z "${APIGW:-}" ]; then bash .ci/dev build >/dev/null; APIGW=build/release/apigw; fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source bench/lib.sh
+bench_args "$@"
+bench_packages wrk nginx-light
+bench_binary
+bench_tmp
 
 NP=$(free_port)
 cat >"$TMP/nginx.conf" <<CONF

@@ -8,41 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10s
 CONNS=32
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) DURATION=$2; shift ;;
-    --connections) CONNS=$2; shift ;;
-  esac
-  shift
-done
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo=sudo
-for pkg in wrk nginx-light; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || $sudo apt-get install -y -qq "$pkg" >/dev/null
-done
-if [ -z "${APIGW:-}" ]; then
-  bash .ci/dev build >/dev/null
-  APIGW=build/release/apigw
-fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
+source bench/lib.sh
+bench_args "$@"
+bench_packages wrk nginx-light
+bench_binary
+bench_tmp
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 BODY='[{"id":1,"name":"Rex","tag":"dog"},{"id":2,"name":"Tom","tag":"cat"}]'
 
-# run NAME URL: prints "NAME req/s p99" and the non-2xx count when there is one
-bench() {
-  local out rps p99 bad
-  out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  bad=$(echo "$out" | awk '/Non-2xx/ {print "   non-2xx: " $NF}')
-  printf '%-30s %10s req/s   p99 %s%s\n' "$1" "$rps" "$p99" "$bad" >&2
-  echo "$rps"
-}
 
 # nginx NAME SERVER-BLOCK: starts an nginx with the default worker count serving that block
 nginx_run() {
@@ -91,8 +64,8 @@ PIDS+=($!)
 wait_port "$VP"
 
 echo "wrk -t2 -c$CONNS -d$DURATION, GET /pets proxied to nginx return 200 (upstream keep-alive), $(nproc) cores" >&2
-bench "nginx upstream, direct" "http://127.0.0.1:$UP/pets" >/dev/null
-a=$(bench "apigw serve (proxy route)" "http://127.0.0.1:$AP/pets")
-v=$(bench "apigw serve spec --proxy" "http://127.0.0.1:$VP/pets")
-n=$(bench "nginx proxy_pass" "http://127.0.0.1:$NP/pets")
+wrk_run "nginx upstream, direct" "http://127.0.0.1:$UP/pets" >/dev/null
+a=$(wrk_run "apigw serve (proxy route)" "http://127.0.0.1:$AP/pets")
+v=$(wrk_run "apigw serve spec --proxy" "http://127.0.0.1:$VP/pets")
+n=$(wrk_run "nginx proxy_pass" "http://127.0.0.1:$NP/pets")
 echo "ratio apigw / nginx proxy: $(echo "$a / $n" | bc -l | cut -c1-5) (validating: $(echo "$v / $n" | bc -l | cut -c1-5))"

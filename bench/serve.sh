@@ -3,53 +3,27 @@
 # from the spec, query parameter validated) vs nginx `return 200` (same body) and, with --prism, Stoplight Prism's
 # mock of the same spec and URL, all measured with wrk in one run. Prints req/s, p99 latency and ratios; never a
 # pass/fail.
-#   bash bench/serve.sh [--prism] [--duration 10s] [--connections 32]
+#   bash bench/serve.sh [--prism] [--duration 10s] [--connections 32]   (APIGW=path/to/apigw to use a given binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10s
 CONNS=32
 PRISM=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --prism) PRISM=1 ;;
-    --duration) DURATION=$2; shift ;;
-    --connections) CONNS=$2; shift ;;
-  esac
-  shift
-done
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo=sudo
-for pkg in wrk nginx-light; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || $sudo apt-get install -y -qq "$pkg" >/dev/null
-done
-bash .ci/dev build >/dev/null
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
+source bench/lib.sh
+bench_args "$@"
+bench_packages wrk nginx-light
+bench_binary
+bench_tmp
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 BODY='[{"id":1,"name":"Rex","tag":"dog"},{"id":2,"name":"Tom","tag":"cat"}]'
 
-# run NAME URL: prints "NAME req/s p99"
-bench() {
-  local out
-  out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2")
-  local rps p99
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  printf '%-22s %10s req/s   p99 %s\n' "$1" "$rps" "$p99" >&2
-  echo "$rps"
-}
-
 AP=$(free_port)
-build/release/apigw serve samples/gateway.yaml --port "$AP" --access-log off 2>"$TMP/apigw.err" &
+"$APIGW" serve samples/gateway.yaml --port "$AP" --access-log off 2>"$TMP/apigw.err" &
 PIDS+=($!)
 wait_port "$AP"
 
 SP=$(free_port)
-build/release/apigw serve samples/openapi.yaml --port "$SP" --access-log off 2>"$TMP/apigw-spec.err" &
+"$APIGW" serve samples/openapi.yaml --port "$SP" --access-log off 2>"$TMP/apigw-spec.err" &
 PIDS+=($!)
 wait_port "$SP"
 
@@ -70,9 +44,9 @@ PIDS+=($!)
 wait_port "$NP"
 
 echo "wrk -t2 -c$CONNS -d$DURATION, GET /pets (mock), $(nproc) cores" >&2
-a=$(bench "apigw serve" "http://127.0.0.1:$AP/pets")
-s=$(bench "apigw serve SPEC" "http://127.0.0.1:$SP/pets?limit=10")
-n=$(bench "nginx return 200" "http://127.0.0.1:$NP/pets")
+a=$(wrk_run "apigw serve" "http://127.0.0.1:$AP/pets")
+s=$(wrk_run "apigw serve SPEC" "http://127.0.0.1:$SP/pets?limit=10")
+n=$(wrk_run "nginx return 200" "http://127.0.0.1:$NP/pets")
 echo "ratio apigw / nginx: $(echo "$a / $n" | bc -l | cut -c1-5)"
 echo "ratio apigw SPEC (validated, chosen from the spec) / nginx: $(echo "$s / $n" | bc -l | cut -c1-5)"
 if [ "$PRISM" = 1 ]; then
@@ -82,6 +56,6 @@ if [ "$PRISM" = 1 ]; then
   PIDS+=($!)
   wait_port "$PP"
   sleep 1
-  p=$(bench "prism mock -v error" "http://127.0.0.1:$PP/pets?limit=10")
+  p=$(wrk_run "prism mock -v error" "http://127.0.0.1:$PP/pets?limit=10")
   echo "ratio apigw SPEC / prism (same spec and URL): $(echo "$s / $p" | bc -l | cut -c1-5)"
 fi
