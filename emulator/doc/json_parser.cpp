@@ -2,6 +2,7 @@
 // Written by hand because nlohmann::json drops positions; it is also faster than going through yaml-cpp.
 #include <charconv>
 #include <cstring>
+#include <iterator>
 
 #include "emulator/doc/node.hpp"
 #include "emulator/util/text.hpp"
@@ -87,12 +88,17 @@ class JsonParser {
       fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
   }
 
+  // Members and items gather on these stacks (a nested value's are gone again before its parent's next one) and move
+  // into a vector of the exact size when the object or array ends: one allocation each, no regrowing.
+  std::vector<Member> member_stack_;
+  std::vector<Node> item_stack_;
+
   Node object(size_t depth, Mark m) {
     enter(depth);
-    Node obj = Node::object(m);
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == '}') { ++p_; return obj; }
+    if (p_ < end_ && *p_ == '}') { ++p_; return Node::object(m); }
+    const size_t start = member_stack_.size();
     for (;;) {
       skip_ws();
       if (p_ >= end_ || *p_ != '"') fail("unexpected " + describe_here() + ", expected a string key");
@@ -103,33 +109,52 @@ class JsonParser {
       ++p_;
       skip_ws();
       Node v = value(depth + 1);
-      if (const Member* prev = obj.find_member(key)) {
+      const Member* prev = nullptr;
+      for (size_t i = start; i < member_stack_.size(); ++i)
+        if (member_stack_[i].key == key) {
+          prev = &member_stack_[i];
+          break;
+        }
+      if (prev) {
         doc_.issues.push_back({key_mark,
                                "duplicate key '" + key + "' (first defined at line " +
                                    std::to_string(prev->key_mark.line) + ")",
                                false});
       } else {
-        obj.members().push_back({std::move(key), key_mark, std::move(v)});
+        member_stack_.push_back({std::move(key), key_mark, std::move(v)});
       }
       skip_ws();
       if (p_ < end_ && *p_ == ',') { ++p_; continue; }
-      if (p_ < end_ && *p_ == '}') { ++p_; return obj; }
+      if (p_ < end_ && *p_ == '}') {
+        ++p_;
+        std::vector<Member> members(std::make_move_iterator(member_stack_.begin() + static_cast<std::ptrdiff_t>(start)),
+                                    std::make_move_iterator(member_stack_.end()));
+        member_stack_.resize(start);
+        return Node::object(std::move(members), m);
+      }
       fail("unexpected " + describe_here() + ", expected ',' or '}'");
     }
   }
 
   Node array(size_t depth, Mark m) {
     enter(depth);
-    Node arr = Node::array(m);
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == ']') { ++p_; return arr; }
+    if (p_ < end_ && *p_ == ']') { ++p_; return Node::array(m); }
+    const size_t start = item_stack_.size();
     for (;;) {
       skip_ws();
-      arr.items().push_back(value(depth + 1));
+      Node v = value(depth + 1);
+      item_stack_.push_back(std::move(v));
       skip_ws();
       if (p_ < end_ && *p_ == ',') { ++p_; continue; }
-      if (p_ < end_ && *p_ == ']') { ++p_; return arr; }
+      if (p_ < end_ && *p_ == ']') {
+        ++p_;
+        std::vector<Node> items(std::make_move_iterator(item_stack_.begin() + static_cast<std::ptrdiff_t>(start)),
+                                std::make_move_iterator(item_stack_.end()));
+        item_stack_.resize(start);
+        return Node::array(std::move(items), m);
+      }
       fail("unexpected " + describe_here() + ", expected ',' or ']'");
     }
   }

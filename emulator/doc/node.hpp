@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,17 +25,29 @@ std::string_view kind_name(Kind kind);
 
 struct Member;
 
+// A value is 48 bytes: the kind, the mark and one payload (a union of the scalar, the string, the items or the
+// members), so a tree of many small objects stays dense in memory (validating a 1 MB body walks all of it).
 class Node {
  public:
-  Node() = default;
-  static Node null(Mark m) { Node n; n.mark = m; return n; }
-  static Node boolean(bool v, Mark m) { Node n; n.kind = Kind::Bool; n.b_ = v; n.mark = m; return n; }
-  static Node integer(int64_t v, Mark m) { Node n; n.kind = Kind::Int; n.i_ = v; n.mark = m; return n; }
-  static Node number(double v, Mark m) { Node n; n.kind = Kind::Float; n.d_ = v; n.mark = m; return n; }
-  static Node string(std::string v, Mark m) { Node n; n.kind = Kind::String; n.s_ = std::move(v); n.mark = m; return n; }
-  static Node array(Mark m) { Node n; n.kind = Kind::Array; n.mark = m; return n; }
-  static Node object(Mark m) { Node n; n.kind = Kind::Object; n.mark = m; return n; }
+  Node() noexcept : i_(0) {}
+  Node(const Node& o);
+  Node(Node&& o) noexcept;
+  Node& operator=(const Node& o);
+  Node& operator=(Node&& o) noexcept;
+  ~Node();
 
+  // Defined after Member: clang needs Member complete wherever a Node is made (libstdc++'s vector<Member>).
+  static Node null(Mark m);
+  static Node boolean(bool v, Mark m);
+  static Node integer(int64_t v, Mark m);
+  static Node number(double v, Mark m);
+  static Node string(std::string v, Mark m);
+  static Node array(Mark m);
+  static Node object(Mark m);
+  static Node array(std::vector<Node> items, Mark m);
+  static Node object(std::vector<Member> members, Mark m);
+
+  // Read-only in practice: the payload follows the kind, which the factories above set.
   Kind kind = Kind::Null;
   Mark mark;
 
@@ -46,16 +59,27 @@ class Node {
   bool is_array() const { return kind == Kind::Array; }
   bool is_object() const { return kind == Kind::Object; }
 
-  bool as_bool() const { return b_; }
-  int64_t as_int() const { return i_; }
-  double as_double() const { return kind == Kind::Int ? static_cast<double>(i_) : d_; }
-  const std::string& as_string() const { return s_; }
-  std::string& mutable_string() { return s_; }
+  bool as_bool() const { return kind == Kind::Bool && b_; }
+  int64_t as_int() const { return kind == Kind::Int ? i_ : 0; }
+  double as_double() const { return kind == Kind::Int ? static_cast<double>(i_) : kind == Kind::Float ? d_ : 0.0; }
+  const std::string& as_string() const { return kind == Kind::String ? s_ : empty_string(); }
+  // Makes the node a string first if it is not one.
+  std::string& mutable_string() {
+    if (kind != Kind::String) reset(Kind::String);
+    return s_;
+  }
 
-  const std::vector<Node>& items() const { return items_; }
-  std::vector<Node>& items() { return items_; }
-  const std::vector<Member>& members() const { return members_; }
-  std::vector<Member>& members() { return members_; }
+  // Empty for other kinds; the mutable forms make the node an array (an object) first if it is not one.
+  const std::vector<Node>& items() const { return kind == Kind::Array ? items_ : empty_items(); }
+  std::vector<Node>& items() {
+    if (kind != Kind::Array) reset(Kind::Array);
+    return items_;
+  }
+  const std::vector<Member>& members() const { return kind == Kind::Object ? members_ : empty_members(); }
+  std::vector<Member>& members() {
+    if (kind != Kind::Object) reset(Kind::Object);
+    return members_;
+  }
 
   // First member with this key, or nullptr.
   const Node* find(std::string_view key) const;
@@ -67,12 +91,21 @@ class Node {
   nlohmann::ordered_json to_ordered_json() const;
 
  private:
-  bool b_ = false;
-  int64_t i_ = 0;
-  double d_ = 0;
-  std::string s_;
-  std::vector<Node> items_;
-  std::vector<Member> members_;
+  union {
+    bool b_;
+    int64_t i_;
+    double d_;
+    std::string s_;
+    std::vector<Node> items_;
+    std::vector<Member> members_;
+  };
+  static const std::string& empty_string();
+  static const std::vector<Node>& empty_items();
+  static const std::vector<Member>& empty_members();
+  void destroy() noexcept;
+  void reset(Kind k);  // destroys the payload and makes an empty one of kind k
+  void copy_from(const Node& o);
+  void move_from(Node&& o) noexcept;
 };
 
 struct Member {
@@ -80,6 +113,95 @@ struct Member {
   Mark key_mark;
   Node value;
 };
+
+inline void Node::destroy() noexcept {
+  switch (kind) {
+    case Kind::String: s_.~basic_string(); break;
+    case Kind::Array: items_.~vector(); break;
+    case Kind::Object: members_.~vector(); break;
+    default: break;
+  }
+}
+inline void Node::copy_from(const Node& o) {
+  switch (o.kind) {
+    case Kind::String: new (&s_) std::string(o.s_); break;
+    case Kind::Array: new (&items_) std::vector<Node>(o.items_); break;
+    case Kind::Object: new (&members_) std::vector<Member>(o.members_); break;
+    default: i_ = o.i_; break;  // the scalars share the first 8 bytes
+  }
+  kind = o.kind;
+  mark = o.mark;
+}
+inline void Node::move_from(Node&& o) noexcept {
+  switch (o.kind) {
+    case Kind::String: new (&s_) std::string(std::move(o.s_)); break;
+    case Kind::Array: new (&items_) std::vector<Node>(std::move(o.items_)); break;
+    case Kind::Object: new (&members_) std::vector<Member>(std::move(o.members_)); break;
+    default: i_ = o.i_; break;
+  }
+  kind = o.kind;
+  mark = o.mark;
+}
+inline void Node::reset(Kind k) {
+  destroy();
+  kind = Kind::Null;
+  switch (k) {
+    case Kind::String: new (&s_) std::string(); break;
+    case Kind::Array: new (&items_) std::vector<Node>(); break;
+    case Kind::Object: new (&members_) std::vector<Member>(); break;
+    default: i_ = 0; break;
+  }
+  kind = k;
+}
+inline Node::Node(const Node& o) : i_(0) { copy_from(o); }
+inline Node::Node(Node&& o) noexcept : i_(0) { move_from(std::move(o)); }
+inline Node& Node::operator=(const Node& o) {
+  if (this != &o) {
+    Node tmp(o);  // o may live inside this node's payload
+    destroy();
+    kind = Kind::Null;
+    move_from(std::move(tmp));
+  }
+  return *this;
+}
+inline Node& Node::operator=(Node&& o) noexcept {
+  if (this != &o) {
+    Node tmp(std::move(o));  // o may live inside this node's payload
+    destroy();
+    kind = Kind::Null;
+    move_from(std::move(tmp));
+  }
+  return *this;
+}
+inline Node::~Node() { destroy(); }
+
+inline Node Node::null(Mark m) { Node n; n.mark = m; return n; }
+inline Node Node::boolean(bool v, Mark m) { Node n; n.kind = Kind::Bool; n.b_ = v; n.mark = m; return n; }
+inline Node Node::integer(int64_t v, Mark m) { Node n; n.kind = Kind::Int; n.i_ = v; n.mark = m; return n; }
+inline Node Node::number(double v, Mark m) { Node n; n.kind = Kind::Float; n.d_ = v; n.mark = m; return n; }
+inline Node Node::string(std::string v, Mark m) {
+  Node n;
+  new (&n.s_) std::string(std::move(v));
+  n.kind = Kind::String;
+  n.mark = m;
+  return n;
+}
+inline Node Node::array(Mark m) { return array({}, m); }
+inline Node Node::object(Mark m) { return object({}, m); }
+inline Node Node::array(std::vector<Node> items, Mark m) {
+  Node n;
+  new (&n.items_) std::vector<Node>(std::move(items));
+  n.kind = Kind::Array;
+  n.mark = m;
+  return n;
+}
+inline Node Node::object(std::vector<Member> members, Mark m) {
+  Node n;
+  new (&n.members_) std::vector<Member>(std::move(members));
+  n.kind = Kind::Object;
+  n.mark = m;
+  return n;
+}
 
 // A problem found while reading a document, before any meaning is given to it.
 struct ParseIssue {

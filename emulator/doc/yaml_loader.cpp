@@ -210,6 +210,14 @@ Document parse_yaml(const std::string& text, std::string path, const ParseLimits
                           std::string("invalid UTF-8 (byte ") + byte + "); YAML files must be UTF-8", true});
     return doc;
   }
+  // YAML excludes NUL; yaml-cpp would take NULs near the start as UTF-16/32 and decode the text as that.
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    auto line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n') + 1);
+    size_t line_start = nul == 0 ? std::string::npos : text.rfind('\n', nul - 1);
+    auto col = static_cast<uint32_t>(line_start == std::string::npos ? nul + 1 : nul - line_start);
+    doc.issues.push_back({{line, col}, "a NUL byte; YAML files must be UTF-8 text", true});
+    return doc;
+  }
   try {
     YAML::Node y = YAML::Load(text);
     Converter conv(doc, limits);

@@ -227,11 +227,14 @@ std::shared_ptr<const std::regex> cached_regex(const std::string& source, std::s
     error = "groups nested more than " + std::to_string(format::k_max_regex_nesting) + " deep";
     return nullptr;
   }
+  std::string translated;  // \p{...} escapes become classes (format::translate_unicode_properties)
+  if (!format::translate_unicode_properties(source, translated, error)) return nullptr;
   try {
-    entry.re = std::make_shared<const std::regex>(source, std::regex::ECMAScript | std::regex_constants::__polynomial);
+    entry.re =
+        std::make_shared<const std::regex>(translated, std::regex::ECMAScript | std::regex_constants::__polynomial);
   } catch (const std::regex_error&) {
     try {
-      entry.re = std::make_shared<const std::regex>(source, std::regex::ECMAScript);
+      entry.re = std::make_shared<const std::regex>(translated, std::regex::ECMAScript);
       entry.backtracking = true;
     } catch (const std::regex_error& e) {
       error = e.what();
@@ -635,6 +638,11 @@ class Compiler {
               s.types |= bit;
               return;
             }
+        // Swagger 2.0's `type: file` (a formData upload): binary content, not checked.
+        if (inf.dialect == Dialect::Draft4 && name.is_string() && name.as_string() == "file") {
+          s.types |= 0x7f;
+          return;
+        }
         error(loc + "/type", "unknown type " + value::describe(name));
       };
       if (t->is_array()) {

@@ -1,6 +1,8 @@
 #include "emulator/schema/format.hpp"
 
 #include <algorithm>
+#include <bitset>
+#include <cstdio>
 #include <cmath>
 #include <regex>
 #include <string>
@@ -380,8 +382,10 @@ bool base64(std::string_view s) {
   return pad <= 2;
 }
 
-bool regex(const std::string& s) {
-  if (regex_nesting(s) > k_max_regex_nesting) return false;
+bool regex(const std::string& source) {
+  if (regex_nesting(source) > k_max_regex_nesting) return false;
+  std::string s, problem;
+  if (!translate_unicode_properties(source, s, problem)) return false;
   try {
     std::regex r(s, std::regex::ECMAScript);
     return true;
@@ -391,6 +395,137 @@ bool regex(const std::string& s) {
 }
 
 }  // namespace
+
+namespace {
+
+// The ASCII members of a supported property, or false for an unknown name.
+bool property_ascii_set(std::string_view name, std::bitset<128>& set, bool& non_ascii) {
+  for (std::string_view prefix : {"General_Category=", "gc=", "Script=", "sc=", "Script_Extensions=", "scx="})
+    if (name.substr(0, prefix.size()) == prefix) {
+      name.remove_prefix(prefix.size());
+      break;
+    }
+  auto range = [&](int lo, int hi) {
+    for (int c = lo; c <= hi; ++c) set[static_cast<size_t>(c)] = true;
+  };
+  auto chars = [&](std::string_view cs) {
+    for (char c : cs) set[static_cast<size_t>(static_cast<unsigned char>(c))] = true;
+  };
+  non_ascii = true;
+  if (name == "L" || name == "Letter" || name == "Alphabetic" || name == "Alpha" || name == "Latin" || name == "Latn") {
+    range('A', 'Z');
+    range('a', 'z');
+  } else if (name == "Lu" || name == "Uppercase_Letter" || name == "Uppercase" || name == "Upper") {
+    range('A', 'Z');
+  } else if (name == "Ll" || name == "Lowercase_Letter" || name == "Lowercase" || name == "Lower") {
+    range('a', 'z');
+  } else if (name == "Lt" || name == "Titlecase_Letter" || name == "Lm" || name == "Modifier_Letter" || name == "Lo" ||
+             name == "Other_Letter" || name == "Nl" || name == "Letter_Number" || name == "No" ||
+             name == "Other_Number") {
+    // No ASCII members.
+  } else if (name == "N" || name == "Number" || name == "Nd" || name == "Decimal_Number" || name == "digit") {
+    range('0', '9');
+  } else if (name == "P" || name == "Punctuation" || name == "punct") {
+    chars("!\"#%&'()*,-./:;?@[\\]_{}");
+  } else if (name == "S" || name == "Symbol") {
+    chars("$+<=>^`|~");
+  } else if (name == "Z" || name == "Separator" || name == "Zs" || name == "Space_Separator") {
+    chars(" ");
+  } else if (name == "ASCII") {
+    range(0, 127);
+    non_ascii = false;
+  } else if (name == "Any") {
+    range(0, 127);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A class body ("\x41-\x5A\x61-\x7A\x80-\xFF") for the members of `set` (and every non-ASCII byte).
+std::string class_body(const std::bitset<128>& set, bool non_ascii) {
+  std::string out;
+  char buf[16];
+  for (int c = 0; c < 128;) {
+    if (!set[static_cast<size_t>(c)]) {
+      ++c;
+      continue;
+    }
+    int end = c;
+    while (end + 1 < 128 && set[static_cast<size_t>(end + 1)]) ++end;
+    std::snprintf(buf, sizeof buf, "\\x%02X", c);
+    out += buf;
+    if (end > c) {
+      std::snprintf(buf, sizeof buf, "-\\x%02X", end);
+      out += buf;
+    }
+    c = end + 1;
+  }
+  if (non_ascii) out += "\\x80-\\xFF";
+  return out;
+}
+
+}  // namespace
+
+bool translate_unicode_properties(std::string_view source, std::string& out, std::string& error) {
+  if (source.find("\\p{") == std::string_view::npos && source.find("\\P{") == std::string_view::npos) {
+    out.assign(source);
+    return true;
+  }
+  out.clear();
+  bool in_class = false, negated_class = false;
+  for (size_t i = 0; i < source.size(); ++i) {
+    char c = source[i];
+    if (c == '\\' && i + 1 < source.size()) {
+      char e = source[i + 1];
+      if ((e == 'p' || e == 'P') && i + 2 < source.size() && source[i + 2] == '{') {
+        size_t close = source.find('}', i + 3);
+        if (close == std::string_view::npos) {
+          error = "unterminated \\" + std::string(1, e) + "{ in the pattern";
+          return false;
+        }
+        std::string_view name = source.substr(i + 3, close - i - 3);
+        std::bitset<128> set;
+        bool non_ascii = true;
+        if (!property_ascii_set(name, set, non_ascii)) {
+          error = "unsupported Unicode property escape \\" + std::string(1, e) + "{" + std::string(name) +
+                  "} (supported: L, Lu, Ll, Lt, Lm, Lo, N, Nd, Nl, No, P, S, Z, Zs, Script=Latin, ASCII, Any)";
+          return false;
+        }
+        if (in_class && negated_class) {
+          error = "\\" + std::string(1, e) + "{" + std::string(name) +
+                  "} inside a negated class [^...] is not supported";
+          return false;
+        }
+        if (e == 'P') {
+          set.flip();
+          non_ascii = true;  // lenient: a non-ASCII character is taken to be in the negation too
+        }
+        std::string body = class_body(set, non_ascii);
+        if (in_class)
+          out += body;
+        else if (body.empty())
+          out += "[^\\x00-\\xFF]";  // matches nothing
+        else
+          out += "[" + body + "]";
+        i = close;
+        continue;
+      }
+      out += c;
+      out += e;
+      ++i;
+      continue;
+    }
+    if (!in_class && c == '[') {
+      in_class = true;
+      negated_class = i + 1 < source.size() && source[i + 1] == '^';
+    } else if (in_class && c == ']') {
+      in_class = false;
+    }
+    out += c;
+  }
+  return true;
+}
 
 size_t regex_nesting(std::string_view source) {
   size_t depth = 0, deepest = 0;

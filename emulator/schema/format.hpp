@@ -1,6 +1,7 @@
 // The `format` values apigw checks. Unknown formats always pass.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "emulator/doc/node.hpp"
@@ -38,6 +39,14 @@ Id lookup(std::string_view name);
 // deeper than k_max_regex_nesting are refused rather than compiled.
 size_t regex_nesting(std::string_view source);
 inline constexpr size_t k_max_regex_nesting = 100;
+// ECMA-262 Unicode property escapes (\p{L}, \P{Lu}, \p{General_Category=Nd}, ...) rewritten into classes std::regex
+// understands, which match UTF-8 bytes: exact on ASCII; every non-ASCII character is taken to have the property (and
+// its negation), so a pattern never rejects non-ASCII text it would accept in a Unicode-aware engine, but may accept
+// some it would reject; quantifiers count the bytes of a non-ASCII character. Supported: L (Letter), Lu, Ll, Lt, Lm,
+// Lo, N (Number), Nd, Nl, No, P (Punctuation), S (Symbol), Z (Separator), Zs, Script=Latin, ASCII, Any. Returns
+// false with `error` set for another property, or for one inside a negated class [^...]. Sources without \p or \P
+// come back unchanged.
+bool translate_unicode_properties(std::string_view source, std::string& out, std::string& error);
 // True when `value` satisfies the format (values of other types than the format constrains pass). `idna`: host
 // names follow IDNA (2020-12: "--" in positions 3-4 only in "xn--" labels) rather than RFC 1123 alone.
 bool check(Id id, const doc::Node& value, bool idna = false);

@@ -538,7 +538,9 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
     }
     if (matched && a) a->props.push_back(m.key);
   }
-  for (const auto& [name, needed] : s.dependent_required) {
+  for (const auto& dep : s.dependent_required) {
+    const auto& name = dep.first;  // not a structured binding: clang 14 cannot capture those (APIGW_FAIL's lambda)
+    const auto& needed = dep.second;
     if (!inst.find(name)) continue;
     for (const auto& other : needed)
       if (!inst.find(other))

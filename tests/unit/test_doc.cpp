@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "emulator/doc/node.hpp"
 
 using namespace apigw::doc;
@@ -133,4 +135,32 @@ TEST_CASE("YAML must be UTF-8: the first bad byte is located") {
   CHECK(d.issues[0].mark.col == 6);
   CHECK(d.issues[0].message == "invalid UTF-8 (byte 0xFF); YAML files must be UTF-8");
   CHECK(parse_yaml("name: J\xC3\xBCrgen \xE2\x9C\x93\n", "f.yaml").ok());
+}
+
+TEST_CASE("values copy, move and assign with their payload; accessors of another kind are empty") {
+  Document d = parse(R"({"a": [1, 2.5, "three", {"b": null}], "c": true, "long": "a string longer than SSO"})",
+                               "x.json");
+  REQUIRE(d.ok());
+  Node copy = d.root;
+  CHECK(copy.to_json() == d.root.to_json());
+  Node moved = std::move(copy);
+  CHECK(moved.to_json() == d.root.to_json());
+  moved = *moved.find("a");  // assigning a part of itself
+  REQUIRE(moved.is_array());
+  CHECK(moved.items().size() == 4);
+  CHECK(moved.items()[2].as_string() == "three");
+  moved = moved.items()[3];
+  REQUIRE(moved.is_object());
+  CHECK(moved.find("b")->is_null());
+  const Node& s = *d.root.find("long");
+  CHECK(s.items().empty());
+  CHECK(s.members().empty());
+  CHECK(s.as_int() == 0);
+  CHECK(s.find("x") == nullptr);
+  CHECK(d.root.as_string().empty());
+  Node n;
+  n.items().push_back(Node::integer(7, {}));  // the mutable accessor makes it an array
+  CHECK(n.is_array());
+  CHECK(n.items()[0].as_int() == 7);
+  CHECK(sizeof(Node) <= 48);
 }

@@ -387,3 +387,37 @@ TEST_CASE("schema: uniqueItems on large arrays of scalars is not quadratic") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].message == "expected unique items, but items 99998 and 100001 are equal");
 }
+
+TEST_CASE("schema: \\p{...} Unicode property escapes (exact on ASCII, lenient on other characters)") {
+  auto letters = compile(R"({"type": "string", "pattern": "^\\p{L}+$"})");
+  CHECK(check(*letters, R"("Hello")") == "");
+  CHECK(check(*letters, "\"\xCF\x80\xC3\xA9\"") == "");  // non-ASCII: taken to be letters
+  CHECK(check(*letters, R"("abc1")") ==
+        "(root) 1:1: expected a string matching '^\\p{L}+$', got string \"abc1\" (#/pattern)\n");
+  auto upper = compile(R"({"type": "string", "pattern": "^[\\p{Lu}\\d_]+$"})");  // inside a class
+  CHECK(check(*upper, R"("ABC_9")") == "");
+  CHECK(!check(*upper, R"("AbC")").empty());
+  auto not_number = compile(R"({"type": "string", "pattern": "^\\P{N}+$"})");
+  CHECK(check(*not_number, R"("abc")") == "");
+  CHECK(!check(*not_number, R"("a1")").empty());
+  auto names = compile(R"({"type": "object", "patternProperties": {"^\\p{Letter}+$": {"type": "number"}},
+                           "additionalProperties": false})");
+  CHECK(check(*names, R"({"abc": 1})") == "");
+  CHECK(!check(*names, R"({"123": 1})").empty());
+  std::vector<std::string> errors;
+  CHECK(!compile(R"({"pattern": "\\p{Greek}"})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("unsupported Unicode property escape \\p{Greek}") != std::string::npos);
+  errors.clear();
+  CHECK(!compile(R"({"pattern": "[^\\p{L}]"})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("inside a negated class") != std::string::npos);
+}
+
+TEST_CASE("schema: Swagger 2.0 `type: file` compiles and accepts any value") {
+  auto s = compile(R"({"type": "object", "properties": {"upload": {"type": "file"}}})", Dialect::Draft4);
+  CHECK(check(*s, R"({"upload": "binary bytes"})") == "");
+  CHECK(check(*s, R"({"upload": 3})") == "");
+  std::vector<std::string> errors;
+  CHECK(!compile(R"({"type": "file"})", Dialect::Draft2020, &errors));  // only Swagger 2.0 has it
+}
