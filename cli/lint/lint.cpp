@@ -51,8 +51,9 @@ void finish(diag::Diagnostics& found, const Settings& settings, Report& report) 
 
 }  // namespace
 
-bool lint_openapi(const std::string& file, const Settings& settings, diag::Diagnostics& out) {
-  std::shared_ptr<const openapi::Spec> spec = openapi::Spec::load(file, out);
+bool lint_openapi(const std::string& file, const Settings& settings, diag::Diagnostics& out,
+                  std::shared_ptr<const openapi::Spec> spec) {
+  if (!spec) spec = openapi::Spec::load(file, out);
   if (!spec) return false;
   spec->check_references(out);
   OpenApiInput in{file, spec, openapi::normalize(*spec)};
@@ -102,10 +103,23 @@ Report lint_files(const std::vector<std::string>& files, const Options& options)
   diag::Diagnostics found;
   for (const auto& file : files) {
     const Settings& settings = settings_for(file);
-    doc::Document document = doc::load_file(file);
     FileResult fr{file, false};
+    std::string key = std::filesystem::path(file).lexically_normal().string();
+    // Most inputs are specs, and a large one takes longer to parse than to lint: load it as a spec first, so it is
+    // parsed once. What does not load as one (a config, a broken spec) is read again below and told apart.
+    if (!specs_done.count(key)) {
+      diag::Diagnostics loading;
+      if (std::shared_ptr<const openapi::Spec> spec = openapi::Spec::load(file, loading)) {
+        specs_done.insert(key);
+        for (auto& d : loading) found.push_back(std::move(d));
+        fr.loaded = lint_openapi(file, settings, found, std::move(spec));
+        finish(found, settings, report);
+        report.files.push_back(fr);
+        continue;
+      }
+    }
+    doc::Document document = doc::load_file(file);
     if (is_openapi(document)) {
-      std::string key = std::filesystem::path(file).lexically_normal().string();
       if (!specs_done.insert(key).second) continue;  // already linted as a config's spec
       fr.loaded = lint_openapi(file, settings, found);
       finish(found, settings, report);

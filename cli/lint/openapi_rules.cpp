@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -19,6 +21,16 @@ std::string_view find(std::string_view name);
 }
 
 namespace apigw::lint {
+
+std::string pointer(const std::vector<std::string>& tokens) {
+  std::string out;
+  for (const auto& t : tokens) {
+    out += '/';
+    out += schema::escape_pointer_token(t);
+  }
+  return out;
+}
+
 namespace {
 
 using diag::Severity;
@@ -34,23 +46,92 @@ void add(diag::Diagnostics& out, const Rule& rule, const std::string& file, doc:
 const std::string& root_file(const OpenApiInput& in) { return in.file; }
 const std::string& file_of(const Located& l, const OpenApiInput& in) { return in.file_of(l); }
 
-std::string pointer(const std::vector<std::string>& tokens) {
-  std::string out;
-  for (const auto& t : tokens) {
-    out += '/';
-    out += schema::escape_pointer_token(t);
+// The JSON pointer of `target` below `root`, or nullopt when it is not in that tree (a node the model synthesised).
+// Children are in document order, so the child holding a node is the last one that starts at or before it: a descent
+// by position (binary search per level), checked by address, with a full search when that fails (YAML aliases).
+bool find_node(const Node& n, const Node* target, std::vector<std::string>& path) {
+  if (&n == target) return true;
+  if (n.is_object()) {
+    for (const auto& m : n.members()) {
+      path.push_back(m.key);
+      if (find_node(m.value, target, path)) return true;
+      path.pop_back();
+    }
+  } else if (n.is_array()) {
+    for (size_t i = 0; i < n.items().size(); ++i) {
+      path.push_back(std::to_string(i));
+      if (find_node(n.items()[i], target, path)) return true;
+      path.pop_back();
+    }
   }
-  return out;
+  return false;
 }
 
-std::string op_pointer(const openapi::Operation& op) {
-  return pointer({"paths", op.path, op.method});
+bool after(doc::Mark a, doc::Mark b) { return a.line > b.line || (a.line == b.line && a.col > b.col); }
+
+std::optional<std::string> pointer_in(const Node& root, const Node* target) {
+  std::vector<std::string> path;
+  const Node* n = &root;
+  const doc::Mark at = target->mark;
+  while (n != target) {
+    const Node* next = nullptr;
+    if (n->is_object() && !n->members().empty()) {
+      const auto& ms = n->members();
+      auto it = std::upper_bound(ms.begin(), ms.end(), at,
+                                 [](doc::Mark a, const doc::Member& m) { return after(m.value.mark, a); });
+      if (it != ms.begin()) {
+        --it;
+        path.push_back(it->key);
+        next = &it->value;
+      }
+    } else if (n->is_array() && !n->items().empty()) {
+      const auto& items = n->items();
+      auto it = std::upper_bound(items.begin(), items.end(), at, [](doc::Mark a, const Node& v) { return after(v.mark, a); });
+      if (it != items.begin()) {
+        --it;
+        path.push_back(std::to_string(it - items.begin()));
+        next = &*it;
+      }
+    }
+    if (!next) break;
+    n = next;
+  }
+  if (n != target) {
+    path.clear();
+    if (!find_node(root, target, path)) return std::nullopt;
+  }
+  return pointer(path);
+}
+
+// Where a node really is: its JSON pointer in the file it lives in (through whatever $refs led to it).
+std::optional<std::string> pointer_of(const OpenApiInput& in, Located l) {
+  if (!l || !l.file) return std::nullopt;
+  Located root = in.spec->resolve("#", *l.file, {}, nullptr);
+  if (!root) return std::nullopt;
+  return pointer_in(*root.node, l.node);
+}
+
+}  // namespace
+
+std::string op_pointer(const OpenApiInput& in, const openapi::Operation& op) {
+  if (!in.in_root(op.node))  // a path item $ref'd from another file
+    if (auto real = pointer_of(in, op.node)) return *real;
+  return pointer({op.webhook ? "webhooks" : "paths", op.path, op.method});
 }
 
 std::string op_name(const openapi::Operation& op) {
   std::string m = op.method;
   std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return m + " " + op.path;
+  return op.webhook ? m + " webhook '" + op.path + "'" : m + " " + op.path;
+}
+
+namespace {
+
+// The operations under paths, then (3.1) those under webhooks: what every per-operation rule checks.
+template <class Visit>
+void each_operation(const OpenApiInput& in, const Visit& visit) {
+  for (const auto& op : in.model.operations) visit(op);
+  for (const auto& op : in.model.webhooks) visit(op);
 }
 
 // Maps whose keys are names chosen by the author, not OpenAPI keywords: a property called "example" is a schema.
@@ -91,10 +172,106 @@ void walk(const Node& node, std::vector<std::string>& path, const Visit& visit, 
   }
 }
 
-template <class Visit>
-void walk_root(const OpenApiInput& in, const Visit& visit) {
+// Where a walk over the spec is. `path` holds the keys from the root document, through the $refs that led here (they
+// say what a node is: a schema, a name map, data); `file` and pointer() say where the node really is.
+struct Where {
   std::vector<std::string> path;
-  walk(in.spec->root(), path, visit);
+  const std::string* file = nullptr;  // as findings name it (OpenApiInput::file_of)
+  std::string base;                   // the pointer, in `file`, of the $ref target the walk entered last
+  size_t from = 0;                    // path[from..] lead from `base` to the node
+  std::string pointer() const {
+    return base + lint::pointer({path.begin() + static_cast<std::ptrdiff_t>(from), path.end()});
+  }
+};
+
+// "#/components/schemas/A%20B" -> "/components/schemas/A B" escaped as a JSON pointer again.
+std::string fragment_pointer(const std::string& ref) {
+  size_t hash = ref.find('#');
+  if (hash == std::string::npos || hash + 1 >= ref.size()) return "";
+  std::string_view frag = std::string_view(ref).substr(hash + 2);
+  std::string out;
+  while (true) {
+    size_t slash = frag.find('/');
+    out += '/';
+    out += schema::escape_pointer_token(openapi::unescape_pointer_token(frag.substr(0, slash)));
+    if (slash == std::string_view::npos) break;
+    frag.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Depth-first over the whole spec: the root document, and every part of another file that a $ref reaches (each
+// once, as if it stood where the $ref is). `visit(node, where)` returns false to skip the node's children (its $ref
+// is still followed).
+template <class Visit>
+class SpecWalk {
+ public:
+  SpecWalk(const OpenApiInput& in, const Visit& visit) : in_(in), visit_(visit) {}
+
+  void run() {
+    Located root = in_.spec->root_located();
+    where_.file = &in_.file;
+    spec_file_ = root.file;
+    follow_ = in_.spec->file_count() > 1;
+    node(*root.node, false);
+  }
+
+ private:
+  void node(const Node& n, bool elsewhere) {
+    if (elsewhere && !seen_.insert(&n).second) return;
+    bool children = visit_(n, static_cast<const Where&>(where_));
+    if (n.is_object()) {
+      if (children) {
+        std::vector<std::string>& path = where_.path;
+        bool names = !path.empty() && is_name_map(path.back());
+        for (const auto& m : n.members()) {
+          if (!names && is_data_key(m.key, path, false)) continue;
+          path.push_back(m.key);
+          node(m.value, elsewhere);
+          path.pop_back();
+        }
+      }
+      if (follow_)
+        if (const Node* ref = n.find("$ref"); ref && ref->is_string() && !(where_.path.size() && is_name_map(where_.path.back())))
+          follow(ref->as_string());
+    } else if (n.is_array() && children) {
+      for (size_t i = 0; i < n.items().size(); ++i) {
+        where_.path.push_back(std::to_string(i));
+        node(n.items()[i], elsewhere);
+        where_.path.pop_back();
+      }
+    }
+  }
+
+  // Into another file (the root document is walked whole).
+  void follow(const std::string& ref) {
+    if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0 || ref.rfind("//", 0) == 0) return;
+    Located target = in_.spec->resolve(ref, *spec_file_, {}, nullptr);
+    if (!target || in_.in_root(target) || seen_.count(target.node)) return;
+    Where saved = where_;
+    const std::string* saved_file = spec_file_;
+    where_.file = &in_.file_of(target);
+    where_.base = fragment_pointer(ref);
+    where_.from = where_.path.size();
+    spec_file_ = target.file;
+    node(*target.node, true);
+    spec_file_ = saved_file;
+    where_.file = saved.file;
+    where_.base = std::move(saved.base);
+    where_.from = saved.from;
+  }
+
+  const OpenApiInput& in_;
+  const Visit& visit_;
+  Where where_;
+  const std::string* spec_file_ = nullptr;  // the file $refs are resolved from (as the spec knows it)
+  bool follow_ = false;                     // the spec has other files
+  std::unordered_set<const Node*> seen_;    // nodes of other files already walked
+};
+
+template <class Visit>
+void walk_spec(const OpenApiInput& in, const Visit& visit) {
+  SpecWalk<Visit>(in, visit).run();
 }
 
 // "{a}" and "{b}" in "/x/{a}/{b}"; `ok` turns false on unbalanced or empty braces.
@@ -165,8 +342,8 @@ void openapi_schema(const OpenApiInput& in, const Rule& self, diag::Diagnostics&
 
 void ref_siblings(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   if (in.spec->version() == Version::OpenApi31) return;  // 3.1 allows them (summary/description, 2020-12 schemas)
-  walk_root(in, [&](const Node& n, const std::vector<std::string>& path) {
-    if (!n.is_object() || (!path.empty() && is_name_map(path.back()))) return true;
+  walk_spec(in, [&](const Node& n, const Where& w) {
+    if (!n.is_object() || (!w.path.empty() && is_name_map(w.path.back()))) return true;
     const Node* ref = n.find("$ref");
     if (!ref || !ref->is_string()) return true;
     std::string siblings;
@@ -177,14 +354,42 @@ void ref_siblings(const OpenApiInput& in, const Rule& self, diag::Diagnostics& o
         siblings += (siblings.empty() ? "'" : ", '") + m.key + "'";
       }
     if (!siblings.empty())
-      add(out, self, root_file(in), first, pointer(path),
+      add(out, self, *w.file, first, w.pointer(),
           "keys next to $ref are ignored in " + std::string(openapi::version_name(in.spec->version())) + ": " +
               siblings);
     return false;
   });
 }
 
+// "/pets/{}" for "/pets/{petId}": paths with the same shape differ only in their parameter names.
+std::string path_shape(const std::string& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    out += path[i];
+    if (path[i] != '{') continue;
+    size_t close = path.find('}', i + 1);
+    if (close == std::string::npos) break;
+    out += '}';
+    i = close;
+  }
+  return out;
+}
+
 void path_params(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
+  // OpenAPI: "templated paths with the same hierarchy but different templated names MUST NOT exist". For a gateway
+  // they are one route: whichever comes first answers every request for both.
+  if (const Node* paths = in.spec->root().find("paths"); paths && paths->is_object()) {
+    std::unordered_map<std::string, const doc::Member*> shapes;
+    for (const auto& m : paths->members()) {
+      if (m.key.rfind("x-", 0) == 0 || m.key.find('{') == std::string::npos) continue;
+      auto [it, inserted] = shapes.emplace(path_shape(m.key), &m);
+      if (!inserted)
+        add(out, self, root_file(in), m.key_mark, pointer({"paths", m.key}),
+            "path '" + m.key + "' is equivalent to '" + it->second->key + "' (line " +
+                std::to_string(it->second->key_mark.line) +
+                "): only the parameter names differ, so a router cannot tell them apart");
+    }
+  }
   std::set<const Node*> reported;  // a path-level parameter is shared by every operation of its path
   for (const auto& op : in.model.operations) {
     auto names = template_names(op.path.substr(0, op.path.find('?')));  // a query string is path-query's finding
@@ -192,13 +397,13 @@ void path_params(const OpenApiInput& in, const Rule& self, diag::Diagnostics& ou
       bool declared = std::any_of(op.parameters.begin(), op.parameters.end(),
                                   [&](const openapi::Parameter& p) { return p.in == "path" && p.name == name; });
       if (!declared)
-        add(out, self, file_of(op.node, in), op.mark, op_pointer(op),
+        add(out, self, file_of(op.node, in), op.mark, op_pointer(in, op),
             "path parameter '" + name + "' of " + op_name(op) + " is not declared (add it to parameters with in: path)");
     }
     for (const auto& p : op.parameters) {
       if (p.in != "path" || std::find(names.begin(), names.end(), p.name) != names.end()) continue;
       if (!reported.insert(p.node.node).second) continue;
-      add(out, self, file_of(p.node, in), p.node.node->mark, op_pointer(op) + "/parameters",
+      add(out, self, file_of(p.node, in), p.node.node->mark, pointer_of(in, p.node).value_or(op_pointer(in, op) + "/parameters"),
           "parameter '" + p.name + "' is declared in: path, but " + op.path + " has no {" + p.name + "}");
     }
   }
@@ -229,38 +434,39 @@ const Node* operation_id_node(const openapi::Operation& op) {
 
 void operation_id_unique(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   std::unordered_map<std::string, const openapi::Operation*> first;
-  for (const auto& op : in.model.operations) {
+  each_operation(in, [&](const openapi::Operation& op) {
     const Node* id = operation_id_node(op);
-    if (!id) continue;
+    if (!id) return;
     auto [it, inserted] = first.emplace(id->as_string(), &op);
     if (!inserted)
-      add(out, self, file_of(op.node, in), id->mark, op_pointer(op) + "/operationId",
+      add(out, self, file_of(op.node, in), id->mark, op_pointer(in, op) + "/operationId",
           "operationId '" + id->as_string() + "' is also used by " + op_name(*it->second));
-  }
+  });
 }
 
 void operation_id_url_safe(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   // The characters RFC 3986 allows in a URL (Spectral's operation-operationId-valid-in-url uses the same set).
   static const std::string k_allowed = "-._~:/?#[]@!$&'()*+,;=";
-  for (const auto& op : in.model.operations) {
+  each_operation(in, [&](const openapi::Operation& op) {
     const Node* id = operation_id_node(op);
-    if (!id) continue;
+    if (!id) return;
     const std::string& s = id->as_string();
     auto bad = std::find_if(s.begin(), s.end(), [](char c) {
       return !std::isalnum(static_cast<unsigned char>(c)) && k_allowed.find(c) == std::string::npos;
     });
     if (bad != s.end())
-      add(out, self, file_of(op.node, in), id->mark, op_pointer(op) + "/operationId",
+      add(out, self, file_of(op.node, in), id->mark, op_pointer(in, op) + "/operationId",
           "operationId '" + s + "' has characters that are not valid in a URL ('" + std::string(1, *bad) + "')");
-  }
+  });
 }
 
 // Every security requirement list (the document's and each operation's) with its pointer and file.
 template <class Visit>
 void each_security(const OpenApiInput& in, const Visit& visit) {
   if (const Node* sec = in.spec->root().find("security")) visit(*sec, std::string("/security"), root_file(in));
-  for (const auto& op : in.model.operations)
-    if (const Node* sec = op.node.node->find("security")) visit(*sec, op_pointer(op) + "/security", file_of(op.node, in));
+  each_operation(in, [&](const openapi::Operation& op) {
+    if (const Node* sec = op.node.node->find("security")) visit(*sec, op_pointer(in, op) + "/security", file_of(op.node, in));
+  });
 }
 
 void security_defined(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
@@ -367,10 +573,15 @@ class ExampleBatch {
   ExampleBatch(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) : in_(in), self_(self), out_(out) {}
 
   // `schema_pointer`: where the schema is in the root file, when the caller knows ("" otherwise). `either`: the
-  // example may show a request or a response (a Schema Object's own example), so it has to fit one of them.
+  // example may show a request or a response (a Schema Object's own example), so it has to fit one of them. `at`:
+  // where the example is as the caller reached it; findings use the example's own location (a $ref'd example is
+  // reported once, where it is written, not at each use).
   void add(Located example, Located schema, const std::string& schema_pointer, schema::Direction direction,
            bool either, std::string at, std::string what) {
-    if (!example || !schema || !done_.emplace(example.node, schema.node).second) return;
+    if (!example || !schema) return;
+    // Shared components are checked once: the same example against the same schema (through whichever $ref).
+    Located target = in_.spec->deref(schema, nullptr);
+    if (!done_.emplace(example.node, target ? target.node : schema.node, direction, either).second) return;
     auto [it, inserted] = entries_.try_emplace(schema.node, entries_.size());
     if (inserted) {
       Entry e{schema, {}};
@@ -399,6 +610,8 @@ class ExampleBatch {
       wrapper = schema::compile_located(in_.spec, {&wrapper_node_, in_.spec->root_located().file}, "#/x-apigw-lint",
                                         {}, errors);
     }
+    // (file, pointer, message): an example used with several copies of one schema is still reported once.
+    std::set<std::tuple<std::string, std::string, std::string>> reported;
     for (const auto& c : checks_) {
       Entry& e = list_[c.entry];
       std::vector<schema::Error> errors;
@@ -418,10 +631,19 @@ class ExampleBatch {
         if (!e.alone) continue;
         errors = validate(*e.alone, *c.example.node, c);
       }
-      for (const auto& err : errors)
-        lint::add(out_, self_, file_of(c.example, in_), err.mark, c.at + err.instance_location,
-                          c.what + " does not match its schema: " +
-                              (err.instance_location.empty() ? "" : err.instance_location + ": ") + err.message);
+      if (errors.empty()) continue;
+      std::string at = c.at, what = c.what;
+      if (auto real = pointer_of(in_, c.example); real && *real != c.at) {
+        at = *real;
+        what = referenced_what(at, c.what);
+      }
+      const std::string& file = file_of(c.example, in_);
+      for (const auto& err : errors) {
+        std::string where = at + err.instance_location;
+        std::string problem = (err.instance_location.empty() ? "" : err.instance_location + ": ") + err.message;
+        if (!reported.emplace(file, where, problem).second) continue;
+        lint::add(out_, self_, file, err.mark, where, what + " does not match its schema: " + problem);
+      }
     }
   }
 
@@ -441,6 +663,18 @@ class ExampleBatch {
     std::string what;
   };
 
+  // A $ref'd Example Object is named by its own key (components/examples/NAME/value), not by the use's.
+  static std::string referenced_what(const std::string& at, const std::string& what) {
+    static const std::string k_value = "/value";
+    if (!at.ends_with(k_value) || what.rfind("example '", 0) != 0) return what;
+    std::string holder = at.substr(0, at.size() - k_value.size());
+    size_t slash = holder.rfind('/');
+    if (slash == std::string::npos) return what;
+    std::string name = openapi::unescape_pointer_token(std::string_view(holder).substr(slash + 1));
+    size_t of = what.find(" of ");
+    return "example '" + name + "'" + (of == std::string::npos ? "" : what.substr(of));
+  }
+
   static std::vector<schema::Error> validate(const schema::Schema& s, const Node& instance, const Check& c) {
     if (c.either && s.is_valid(instance, schema::Direction::Request)) return {};
     return s.validate(instance, {.max_errors = 3, .direction = c.either ? schema::Direction::Response : c.direction});
@@ -452,7 +686,8 @@ class ExampleBatch {
   std::unordered_map<const Node*, size_t> entries_;
   std::vector<Entry> list_;
   std::vector<Check> checks_;
-  std::set<std::pair<const Node*, const Node*>> done_;  // (example, schema): shared components are checked once
+  // (example, schema, direction, either): shared components are checked once
+  std::set<std::tuple<const Node*, const Node*, schema::Direction, bool>> done_;
   Node wrapper_props_ = Node::object({});
   Node wrapper_node_;
 };
@@ -467,21 +702,24 @@ void example_valid(const OpenApiInput& in, const Rule& self, diag::Diagnostics& 
   ExampleBatch batch(in, self, out);
   bool swagger = in.spec->version() == Version::Swagger2;
   using schema::Direction;
-  for (const auto& op : in.model.operations) {
-    std::string at = op_pointer(op);
+  each_operation(in, [&](const openapi::Operation& op) {
+    // A webhook's request is sent by the API (readOnly properties belong in it) and answered by the receiver.
+    Direction sent = op.webhook ? Direction::Response : Direction::Request;
+    Direction answered = op.webhook ? Direction::Request : Direction::Response;
+    std::string at = op_pointer(in, op);
     for (size_t i = 0; i < op.parameters.size(); ++i) {
       const auto& p = op.parameters[i];
       if (!p.node || !p.schema) continue;
       std::string p_at = at + "/parameters/" + std::to_string(i);
       std::string of = " of parameter '" + p.name + "'";
       if (const Node* ex = p.node.node->find("example"))
-        batch.add({ex, p.node.file}, p.schema, "", Direction::Request, false, p_at + "/example", "example" + of);
+        batch.add({ex, p.node.file}, p.schema, "", sent, false, p_at + "/example", "example" + of);
       if (const Node* exs = p.node.node->find("examples"); exs && exs->is_object())
         for (const auto& m : exs->members()) {
           Located e = in.spec->deref({&m.value, p.node.file}, nullptr);
           if (e && e.node->is_object())
             if (const Node* v = e.node->find("value"))
-              batch.add({v, e.file}, p.schema, "", Direction::Request, false,
+              batch.add({v, e.file}, p.schema, "", sent, false,
                         p_at + "/examples/" + schema::escape_pointer_token(m.key) + "/value", "example '" + m.key + "'" + of);
         }
     }
@@ -490,7 +728,7 @@ void example_valid(const OpenApiInput& in, const Rule& self, diag::Diagnostics& 
         if (!json_like(mt.name)) continue;
         std::string base = at + "/requestBody/content/" + schema::escape_pointer_token(mt.name);
         for (const auto& e : mt.examples)
-          batch.add(e.value, mt.schema, "", Direction::Request, false, example_at(base, e), example_what(e));
+          batch.add(e.value, mt.schema, "", sent, false, example_at(base, e), example_what(e));
       }
     for (const auto& r : op.responses) {
       std::string r_at = at + "/responses/" + schema::escape_pointer_token(r.code);
@@ -498,17 +736,17 @@ void example_valid(const OpenApiInput& in, const Rule& self, diag::Diagnostics& 
         if (!json_like(mt.name)) continue;
         std::string base = swagger ? r_at : r_at + "/content/" + schema::escape_pointer_token(mt.name);
         for (const auto& e : mt.examples)
-          batch.add(e.value, mt.schema, "", Direction::Response, false,
+          batch.add(e.value, mt.schema, "", answered, false,
                     swagger ? base + "/examples/" + schema::escape_pointer_token(mt.name) : example_at(base, e),
                     example_what(e));
       }
       for (const auto& h : r.headers)
         for (const auto& e : h.examples)
-          batch.add(e.value, h.schema, "", Direction::Response, false,
+          batch.add(e.value, h.schema, "", answered, false,
                     example_at(r_at + "/headers/" + schema::escape_pointer_token(h.name), e),
                     example_what(e) + " of header '" + h.name + "'");
     }
-  }
+  });
   batch.run();
 }
 
@@ -525,20 +763,37 @@ bool is_schema_position(const std::vector<std::string>& path) {
   return parent == "schemas" && path.size() == 3 && path[0] == "components";
 }
 
+// A schema's `example` and `default` (3.1: also `examples`), in every file of the spec; Swagger 2.0 parameters
+// without a schema carry theirs inline.
 void schema_example_valid(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   ExampleBatch batch(in, self, out);
-  Located root = in.spec->root_located();
-  walk_root(in, [&](const Node& n, const std::vector<std::string>& path) {
-    if (!n.is_object() || !is_schema_position(path) || n.find("$ref")) return true;
-    std::string at = pointer(path);
-    if (const Node* ex = n.find("example"))
-      batch.add({ex, root.file}, {&n, root.file}, at, schema::Direction::None, true, at + "/example", "example");
-    if (const Node* exs = n.find("examples"); exs && exs->is_array() && in.spec->version() == Version::OpenApi31)
+  walk_spec(in, [&](const Node& n, const Where& w) {
+    if (!n.is_object() || !is_schema_position(w.path) || n.find("$ref")) return true;
+    const Node* ex = n.find("example");
+    const Node* def = n.find("default");
+    const Node* exs = in.spec->version() == Version::OpenApi31 ? n.find("examples") : nullptr;
+    if (!ex && !def && !(exs && exs->is_array())) return true;  // most schemas: no pointer to build
+    std::string at = w.pointer();
+    // The spec's own name for the file ($refs in the schema are relative to it); other files are named that way.
+    bool root = w.file == &in.file;
+    const std::string* spec_file = root ? in.spec->root_located().file : w.file;
+    Located schema{&n, spec_file};
+    std::string schema_pointer = root ? at : "";
+    if (ex) batch.add({ex, spec_file}, schema, schema_pointer, schema::Direction::None, true, at + "/example", "example");
+    if (def) batch.add({def, spec_file}, schema, schema_pointer, schema::Direction::None, true, at + "/default", "default");
+    if (exs && exs->is_array())
       for (size_t i = 0; i < exs->items().size(); ++i)
-        batch.add({&exs->items()[i], root.file}, {&n, root.file}, at, schema::Direction::None, true,
+        batch.add({&exs->items()[i], spec_file}, schema, schema_pointer, schema::Direction::None, true,
                   at + "/examples/" + std::to_string(i), "example " + std::to_string(i));
     return true;
   });
+  if (in.spec->version() == Version::Swagger2)
+    for (const auto& op : in.model.operations)
+      for (const auto& p : op.parameters)
+        if (p.node && p.schema && !p.node.node->find("schema"))
+          if (const Node* def = p.node.node->find("default"))
+            batch.add({def, p.node.file}, p.schema, "", schema::Direction::None, true,
+                      op_pointer(in, op) + "/parameters/default", "default of parameter '" + p.name + "'");
   batch.run();
 }
 
@@ -554,7 +809,7 @@ bool node_has_type(const Node& v, const std::string& type) {
 }
 
 void enum_type(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  walk_root(in, [&](const Node& n, const std::vector<std::string>& path) {
+  walk_spec(in, [&](const Node& n, const Where& w) {
     if (!n.is_object()) return true;
     const Node* values = n.find("enum");
     const Node* type = n.find("type");
@@ -570,7 +825,7 @@ void enum_type(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out)
     for (size_t i = 0; i < values->items().size(); ++i) {
       const Node& v = values->items()[i];
       if (std::none_of(types.begin(), types.end(), [&](const std::string& t) { return node_has_type(v, t); }))
-        add(out, self, root_file(in), v.mark, pointer(path) + "/enum/" + std::to_string(i),
+        add(out, self, *w.file, v.mark, w.pointer() + "/enum/" + std::to_string(i),
             "enum value " + v.to_json().dump() + " is not of type " +
                 (type->is_string() ? type->as_string() : type->to_json().dump()));
     }
@@ -579,7 +834,7 @@ void enum_type(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out)
 }
 
 void enum_duplicate(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  walk_root(in, [&](const Node& n, const std::vector<std::string>& path) {
+  walk_spec(in, [&](const Node& n, const Where& w) {
     if (!n.is_object()) return true;
     const Node* values = n.find("enum");
     if (!values || !values->is_array()) return true;
@@ -588,7 +843,7 @@ void enum_duplicate(const OpenApiInput& in, const Rule& self, diag::Diagnostics&
       const Node& v = values->items()[i];
       std::string text = v.to_json().dump();
       if (!seen.insert(text).second)
-        add(out, self, root_file(in), v.mark, pointer(path) + "/enum/" + std::to_string(i),
+        add(out, self, *w.file, v.mark, w.pointer() + "/enum/" + std::to_string(i),
             "enum value " + text + " is listed more than once");
     }
     return true;
@@ -605,24 +860,30 @@ void info_description(const OpenApiInput& in, const Rule& self, diag::Diagnostic
     add(out, self, root_file(in), info->mark, "/info", "info has no description of the API");
 }
 
+// A finding at each operation (webhooks included) that `lacks`.
+template <class Lacks>
+void each_operation_lacking(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out, const char* suffix,
+                            const char* what, const Lacks& lacks) {
+  each_operation(in, [&](const openapi::Operation& op) {
+    if (lacks(op)) add(out, self, file_of(op.node, in), op.mark, op_pointer(in, op) + suffix, op_name(op) + what);
+  });
+}
+
 void operation_description(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  for (const auto& op : in.model.operations)
-    if (!has_text(op.node.node->find("description")))
-      add(out, self, file_of(op.node, in), op.mark, op_pointer(op), op_name(op) + " has no description");
+  each_operation_lacking(in, self, out, "", " has no description",
+                         [](const openapi::Operation& op) { return !has_text(op.node.node->find("description")); });
 }
 
 void operation_summary(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  for (const auto& op : in.model.operations)
-    if (!has_text(op.node.node->find("summary")))
-      add(out, self, file_of(op.node, in), op.mark, op_pointer(op), op_name(op) + " has no summary");
+  each_operation_lacking(in, self, out, "", " has no summary",
+                         [](const openapi::Operation& op) { return !has_text(op.node.node->find("summary")); });
 }
 
 void operation_tags(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  for (const auto& op : in.model.operations) {
+  each_operation_lacking(in, self, out, "", " has no tags", [](const openapi::Operation& op) {
     const Node* tags = op.node.node->find("tags");
-    if (!tags || !tags->is_array() || tags->items().empty())
-      add(out, self, file_of(op.node, in), op.mark, op_pointer(op), op_name(op) + " has no tags");
-  }
+    return !tags || !tags->is_array() || tags->items().empty();
+  });
 }
 
 bool has_response(const openapi::Operation& op, std::string_view classes) {
@@ -632,16 +893,15 @@ bool has_response(const openapi::Operation& op, std::string_view classes) {
 }
 
 void operation_success_response(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  for (const auto& op : in.model.operations)
-    if (!has_response(op, "23"))
-      add(out, self, file_of(op.node, in), op.mark, op_pointer(op) + "/responses",
-          op_name(op) + " has no 2xx (or 3xx) response");
+  each_operation_lacking(in, self, out, "/responses", " has no 2xx (or 3xx) response",
+                         [](const openapi::Operation& op) { return !has_response(op, "23"); });
 }
 
+// Paths only: a webhook's responses are what the receiver answers, and the API is the client.
 void operation_4xx_response(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   for (const auto& op : in.model.operations)
     if (!has_response(op, "4"))
-      add(out, self, file_of(op.node, in), op.mark, op_pointer(op) + "/responses",
+      add(out, self, file_of(op.node, in), op.mark, op_pointer(in, op) + "/responses",
           op_name(op) + " has no 4xx response describing client errors");
 }
 
@@ -750,23 +1010,19 @@ void path_verbs(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out
 }
 
 void markdown_unsafe(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
-  auto lower = [](const std::string& s) {
-    std::string l = s;
-    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return l;
-  };
-  walk_root(in, [&](const Node& n, const std::vector<std::string>& path) {
+  walk_spec(in, [&](const Node& n, const Where& w) {
+    const std::vector<std::string>& path = w.path;
     if (!n.is_string() || path.empty() || (path.back() != "description" && path.back() != "summary" && path.back() != "title"))
       return true;
     if (path.size() >= 2 && is_name_map(path[path.size() - 2])) return true;  // a property called "description"
     if (n.as_string().find_first_of("<:(") == std::string::npos) return true;  // most text: no copy to lower-case
-    std::string text = lower(n.as_string());
+    std::string text = util::to_lower(n.as_string());
     const char* what = text.find("<script") != std::string::npos       ? "a <script> tag"
                        : text.find("javascript:") != std::string::npos ? "a javascript: link"
                        : text.find("eval(") != std::string::npos       ? "eval("
                                                                        : nullptr;
     if (what)
-      add(out, self, root_file(in), n.mark, pointer(path),
+      add(out, self, *w.file, n.mark, w.pointer(),
           "the " + path.back() + " contains " + what + "; documentation renderers may run it");
     return true;
   });
@@ -786,8 +1042,10 @@ const std::vector<Rule>& openapi_rules() {
        "Move the keys into the referenced object, or wrap the $ref in allOf: [{$ref: ...}] next to them.", nullptr,
        ref_siblings},
       {"path-params", Severity::Error, "openapi-structure", R::Recommended,
-       "Every {param} of a path is declared with in: path, and every path parameter appears in the path",
-       "Declare the parameter (path-level or in the operation) with in: path and required: true, or remove it.",
+       "Every {param} of a path is declared with in: path, every path parameter appears in the path, and no two paths "
+       "differ only in parameter names",
+       "Declare the parameter (path-level or in the operation) with in: path and required: true, or remove it; merge "
+       "paths that differ only in parameter names (/pets/{id}, /pets/{petId}) into one.",
        nullptr, path_params},
       {"path-template", Severity::Error, "openapi-structure", R::Recommended,
        "Path keys start with '/', with balanced braces and each {param} once",
@@ -817,8 +1075,9 @@ const std::vector<Rule>& openapi_rules() {
        "null is valid for nullable schemas.",
        nullptr, example_valid},
       {"schema-example-valid", Severity::Error, "openapi-structure", R::Recommended,
-       "A schema's example is valid against the schema itself (as a request or a response)",
-       "Fix the example or the schema.", nullptr, schema_example_valid},
+       "A schema's example and default are valid against the schema itself (as a request or a response)",
+       "Fix the example, the default or the schema (clients and mocks send the default).", nullptr,
+       schema_example_valid},
       {"enum-type", Severity::Warn, "openapi-structure", R::Recommended, "Enum values have the schema's type",
        "Quote string values (YAML reads 1.0, true and null as other types), or fix the type.", nullptr, enum_type},
       {"enum-duplicate", Severity::Warn, "openapi-structure", R::Recommended, "Enum values are listed once",

@@ -4,6 +4,7 @@
 // `details` (shown by --explain) and come from ../shared/reference/lint.md.
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "cli/lint/openapi.hpp"
 #include "emulator/schema/source.hpp"
+#include "emulator/util/text.hpp"
 
 namespace apigw::lint {
 namespace {
@@ -34,25 +36,6 @@ void report(diag::Diagnostics& out, const Rule& self, Effect effect, const std::
 std::string duration_text(model::Duration d) {
   auto ms = std::chrono::duration_cast<milliseconds>(d).count();
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
-std::string pointer(const std::vector<std::string>& tokens) {
-  std::string out;
-  for (const auto& t : tokens) {
-    out += '/';
-    out += schema::escape_pointer_token(t);
-  }
-  return out;
 }
 
 // ---- gateway configs ----------------------------------------------------------------------------------------------
@@ -162,7 +145,7 @@ void aws_rest_config(const model::Config& cfg, const Rule& self, diag::Diagnosti
            std::to_string(resources.size()) + " resources (path prefixes) exceed API Gateway REST's 300 per API");
   size_t authorizers = 0;
   for (const AuthScheme* a : used_auth(cfg)) {
-    if (a->type == AuthScheme::Type::ApiKey && a->in == "header" && lower(a->param_name) == "x-api-key") continue;
+    if (a->type == AuthScheme::Type::ApiKey && a->in == "header" && util::to_lower(a->param_name) == "x-api-key") continue;
     ++authorizers;
     std::string what =
         a->type == AuthScheme::Type::ApiKey
@@ -235,7 +218,7 @@ void azure_config(const model::Config& cfg, const Rule& self, diag::Diagnostics&
   for (const auto& r : cfg.routes) {
     std::map<std::string, std::string> params;  // lower-cased → as written
     for (const auto& p : r.path.param_names()) {
-      auto [it, fresh] = params.emplace(lower(p), p);
+      auto [it, fresh] = params.emplace(util::to_lower(p), p);
       if (!fresh)
         report(out, self, Effect::Rejects, cfg.file, r.mark, r.key_path + ".path",
                "path parameters {" + it->second + "} and {" + p + "} of " + r.path.text +
@@ -421,7 +404,6 @@ const Node* op_extension(const openapi::Operation& op, const char* key) {
   return op.node.node && op.node.node->is_object() ? op.node.node->find(key) : nullptr;
 }
 
-std::string op_pointer(const openapi::Operation& op) { return pointer({"paths", op.path, op.method}); }
 
 void integration_timeouts(const OpenApiInput& in, const Rule& self, int64_t max_ms, const std::string& product,
                           diag::Diagnostics& out) {
@@ -432,7 +414,7 @@ void integration_timeouts(const OpenApiInput& in, const Rule& self, int64_t max_
     double ms = t->as_double();
     if (ms > static_cast<double>(max_ms) || ms < 50)
       report(out, self, Effect::Rejects, in.file_of(op.node), t->mark,
-             op_pointer(op) + "/x-amazon-apigateway-integration/timeoutInMillis",
+             op_pointer(in, op) + "/x-amazon-apigateway-integration/timeoutInMillis",
              "integration timeout " + std::to_string(static_cast<int64_t>(ms)) + " ms is outside " + product +
                  "'s 50 ms to " + std::to_string(max_ms) + " ms range");
   }
@@ -445,7 +427,7 @@ void each_requirement_list(const OpenApiInput& in, const Visit& visit) {
     visit(in.model.security, root_security->mark, std::string("/security"), in.file);
   for (const auto& op : in.model.operations)
     if (const Node* own = op_extension(op, "security"); own && op.security)
-      visit(*op.security, own->mark, op_pointer(op) + "/security", in.file_of(op.node));
+      visit(*op.security, own->mark, op_pointer(in, op) + "/security", in.file_of(op.node));
 }
 
 std::string scheme_pointer(const OpenApiInput& in, const openapi::SecurityScheme& s) {
@@ -561,23 +543,23 @@ void aws_http_spec(const OpenApiInput& in, const Rule& self, diag::Diagnostics& 
   for (const auto& op : in.model.operations) {
     const Node* integration = op_extension(op, "x-amazon-apigateway-integration");
     const Node* type = integration && integration->is_object() ? integration->find("type") : nullptr;
-    if (type && type->is_string() && lower(type->as_string()) != "aws_proxy" &&
-        lower(type->as_string()) != "http_proxy")
+    if (type && type->is_string() && util::to_lower(type->as_string()) != "aws_proxy" &&
+        util::to_lower(type->as_string()) != "http_proxy")
       report(out, self, Effect::Rejects, in.file_of(op.node), type->mark,
-             op_pointer(op) + "/x-amazon-apigateway-integration/type",
-             "integration type '" + type->as_string() + "' of " + upper(op.method) + " " + op.path +
+             op_pointer(in, op) + "/x-amazon-apigateway-integration/type",
+             "integration type '" + type->as_string() + "' of " + op_name(op) +
                  "; HTTP APIs take only aws_proxy (Lambda) and http_proxy integrations");
     if (const Node* v = op_extension(op, "x-amazon-apigateway-request-validator"))
       report(out, self, Effect::Ignores, in.file_of(op.node), v->mark,
-             op_pointer(op) + "/x-amazon-apigateway-request-validator",
-             "request validation of " + upper(op.method) + " " + op.path + " is ignored by HTTP APIs");
+             op_pointer(in, op) + "/x-amazon-apigateway-request-validator",
+             "request validation of " + op_name(op) + " is ignored by HTTP APIs");
   }
   for (const auto& s : in.model.security_schemes) {
     doc::Mark mark = s.node.node ? s.node.node->mark : doc::Mark{1, 1};
     if (s.type == "apiKey")
       report(out, self, Effect::Rejects, in.file_of(s.node), mark, scheme_pointer(in, s),
              "security scheme '" + s.name + "': HTTP APIs have no API keys (JWT, Lambda and IAM authorizers only)");
-    else if (s.type == "http" && lower(s.scheme) == "basic")
+    else if (s.type == "http" && util::to_lower(s.scheme) == "basic")
       report(out, self, Effect::Ignores, in.file_of(s.node), mark, scheme_pointer(in, s),
              "security scheme '" + s.name + "': HTTP Basic needs a Lambda authorizer in HTTP APIs");
   }
@@ -603,11 +585,11 @@ void azure_spec(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out
   spec_no_greedy(in, self, "API Management has no greedy parameter of that form", out);
   std::map<std::string, const openapi::Operation*> ids;
   for (const auto& op : in.model.operations) {
-    std::string at = op_pointer(op), name = upper(op.method) + " " + op.path;
+    std::string at = op_pointer(in, op), name = op_name(op);
     std::map<std::string, std::string> seen;  // in + lower-cased name of required path/query parameters
     for (const auto& p : op.parameters) {
       if (!p.required || (p.in != "path" && p.in != "query")) continue;
-      auto [it, fresh] = seen.emplace(p.in + ":" + lower(p.name), p.name);
+      auto [it, fresh] = seen.emplace(p.in + ":" + util::to_lower(p.name), p.name);
       if (!fresh && it->second != p.name)
         report(out, self, Effect::Rejects, in.file_of(op.node), op.mark, at,
                name + ": " + p.in + " parameters '" + it->second + "' and '" + p.name +
@@ -673,8 +655,8 @@ void gcp_spec(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) 
         if (!first) first = &op;
       }
     if (first)
-      report(out, self, Effect::Rejects, in.file_of(first->node), first->mark, op_pointer(*first),
-             std::to_string(without) + " operation(s), first " + upper(first->method) + " " + first->path +
+      report(out, self, Effect::Rejects, in.file_of(first->node), first->mark, op_pointer(in, *first),
+             std::to_string(without) + " operation(s), first " + op_name(*first) +
                  ", have no x-google-backend naming a backend, which API Gateway (GCP) needs for OpenAPI 3.x");
   }
   spec_no_partial_segments(in, self, "API Gateway (GCP)", out);
@@ -732,13 +714,26 @@ const std::vector<std::string>& target_names() {
   return names;
 }
 
-// `details` lists every limit the rule checks and where it comes from; --explain prints it.
+namespace {
+
+// One provider's rule: error by default, and on with its --target whatever the ruleset. The id, description and fix
+// are made from the target and the product's name; `details` lists every limit the rule checks and where it comes
+// from (--explain prints it).
+Rule provider_rule(const char* target, const char* product, decltype(Rule::check) config,
+                   decltype(Rule::check_openapi) spec, const char* details) {
+  static std::deque<std::string> text;  // the rules' strings, alive as long as the registry
+  auto keep = [](std::string s) { return text.emplace_back(std::move(s)).c_str(); };
+  std::string t = target;
+  return {keep("target-" + t), Severity::Error, "provider", Ruleset::Recommended,
+          keep("The config or spec imports into " + std::string(product) + " (--target " + t + ")"),
+          keep("Change what the finding names, or drop " + t + " from the targets."), config, spec, target, details};
+}
+
+}  // namespace
+
 const std::vector<Rule>& target_rules() {
-  using R = Ruleset;
   static const std::vector<Rule> rules = {
-      {"target-aws-rest", Severity::Error, "provider", R::Recommended,
-       "The config or spec imports into AWS API Gateway REST APIs (--target aws-rest)",
-       "Change what the finding names, or drop aws-rest from the targets.", aws_rest_config, aws_rest_spec, "aws-rest",
+      provider_rule("aws-rest", "AWS API Gateway REST APIs", aws_rest_config, aws_rest_spec,
        "Rejected (error): OpenAPI 3.1 (Swagger 2.0 and OpenAPI 3.0 only); integration timeouts outside 50 ms-29 s\n"
        "  (backend and route timeouts, x-amazon-apigateway-integration.timeoutInMillis); limits.max_body_size over "
        "the\n"
@@ -751,10 +746,8 @@ const std::vector<Rule>& target_rules() {
        "authorizer.\n"
        "  Sources: ../shared/reference/lint.md (\"AWS REST API\"), from the Amazon API Gateway Developer Guide:\n"
        "  \"Amazon API Gateway quotas\" (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html) and\n"
-       "  \"Amazon API Gateway important notes\" (api-gateway-known-issues.html in the same guide)."},
-      {"target-aws-http", Severity::Error, "provider", R::Recommended,
-       "The config or spec imports into AWS API Gateway HTTP APIs (--target aws-http)",
-       "Change what the finding names, or drop aws-http from the targets.", aws_http_config, aws_http_spec, "aws-http",
+       "  \"Amazon API Gateway important notes\" (api-gateway-known-issues.html in the same guide)."),
+      provider_rule("aws-http", "AWS API Gateway HTTP APIs", aws_http_config, aws_http_spec,
        "Rejected (error): anything but OpenAPI 3.0; integration timeouts outside 50 ms-30 s; limits.max_body_size\n"
        "  over the 10 MB payload quota; more than 300 routes (method + path); mock routes and integration types other\n"
        "  than aws_proxy and http_proxy (HTTP APIs have Lambda-proxy and HTTP-proxy integrations only); API keys "
@@ -766,10 +759,8 @@ const std::vector<Rule>& target_rules() {
        "  Sources: ../shared/reference/lint.md (\"AWS HTTP API\"); Amazon API Gateway Developer Guide: \"Amazon API\n"
        "  Gateway quotas\" (limits.html, HTTP API section) and \"Controlling access to HTTP APIs with JWT "
        "authorizers\"\n"
-       "  (http-api-jwt-authorizer.html)."},
-      {"target-azure", Severity::Error, "provider", R::Recommended,
-       "The config or spec imports into Azure API Management (--target azure)",
-       "Change what the finding names, or drop azure from the targets.", azure_config, azure_spec, "azure",
+       "  (http-api-jwt-authorizer.html)."),
+      provider_rule("azure", "Azure API Management", azure_config, azure_spec,
        "Rejected (error): Swagger 2.0 in YAML (JSON only); OpenAPI 3.0 after 3.0.3; $refs to other files; required\n"
        "  path or query parameters whose names differ only in case; greedy {name+} path parameters (AWS syntax).\n"
        "  Ignored (at most warn): inline documents over 4 MB; request bodies of GET, HEAD and OPTIONS (dropped);\n"
@@ -778,10 +769,8 @@ const std::vector<Rule>& target_rules() {
        "  extensions (only x-ms-paths and x-servers are read); no https server (the first https one is the backend).\n"
        "  Sources: ../shared/reference/lint.md (\"Azure API Management\"), from Microsoft Learn: \"API import\n"
        "  restrictions and known issues\" "
-       "(learn.microsoft.com/azure/api-management/api-management-api-import-restrictions)."},
-      {"target-gcp", Severity::Error, "provider", R::Recommended,
-       "The config or spec imports into Google Cloud API Gateway (--target gcp)",
-       "Change what the finding names, or drop gcp from the targets.", gcp_config, gcp_spec, "gcp",
+       "(learn.microsoft.com/azure/api-management/api-management-api-import-restrictions)."),
+      provider_rule("gcp", "Google Cloud API Gateway", gcp_config, gcp_spec,
        "Rejected (error): OpenAPI 3.x without a root x-google-api-management, or operations without x-google-backend;\n"
        "  path parameters that share a segment with text; greedy {name+} (AWS syntax); $refs to other files; a port "
        "in\n"
@@ -792,17 +781,15 @@ const std::vector<Rule>& target_rules() {
        "  Ignored (at most warn): OAuth scopes (accepted, not enforced); Swagger 2.0 with no x-google-backend at all.\n"
        "  Sources: ../shared/reference/lint.md (\"GCP API Gateway\"), from the API Gateway documentation: \"OpenAPI\n"
        "  overview\" (cloud.google.com/api-gateway/docs/openapi-overview), its OpenAPI 3.x page, and \"Quotas and\n"
-       "  limits\" (32 MB request and response, 60 KB headers)."},
-      {"target-oci", Severity::Error, "provider", R::Recommended,
-       "The config or spec imports into OCI API Gateway (--target oci)",
-       "Change what the finding names, or drop oci from the targets.", oci_config, oci_spec, "oci",
+       "  limits\" (32 MB request and response, 60 KB headers)."),
+      provider_rule("oci", "OCI API Gateway", oci_config, oci_spec,
        "Rejected (error): OpenAPI 3.1 (Swagger 2.0 and 3.0 only); API description files over 1 MB; more than 50\n"
        "  routes (paths) per deployment; route paths over 2000 characters; greedy {name+} (OCI writes {name*}).\n"
        "  Ignored (at most warn): api_key, basic and bearer auth (OCI validates JWTs itself; others need a custom\n"
        "  authorizer function).\n"
        "  Sources: ../shared/reference/lint.md (\"OCI API Gateway\"), from the OCI documentation: \"API Gateway "
        "Limits\"\n"
-       "  (service limits) and \"Creating an API Resource with an API Description\"."},
+       "  (service limits) and \"Creating an API Resource with an API Description\"."),
   };
   return rules;
 }

@@ -48,21 +48,8 @@ class Normalizer {
     servers(root);
     security_schemes(root);
     if (const Node* sec = root.find("security")) model_.security = requirements(*sec);
-    if (const Node* paths = root.find("paths"); paths && paths->is_object()) {
-      for (const auto& pm : paths->members()) {
-        if (pm.key.rfind("x-", 0) == 0) continue;
-        Located item = spec_.deref({&pm.value, spec_.root_located().file}, nullptr);
-        if (!item || !item.node->is_object()) continue;
-        std::vector<Parameter> shared;
-        if (const Node* ps = item.node->find("parameters")) shared = parameters({ps, item.file}, nullptr);
-        for (const auto& om : item.node->members()) {
-          if (std::find_if(k_methods.begin(), k_methods.end(), [&](const char* m) { return om.key == m; }) == k_methods.end())
-            continue;
-          if (!om.value.is_object()) continue;
-          operation(pm.key, om, {&om.value, item.file}, shared);
-        }
-      }
-    }
+    path_items(root.find("paths"), false);
+    if (spec_.version() == Version::OpenApi31) path_items(root.find("webhooks"), true);
     return std::move(model_);
   }
 
@@ -72,6 +59,24 @@ class Normalizer {
   Model model_;
 
   bool swagger() const { return spec_.version() == Version::Swagger2; }
+
+  // `paths`, or 3.1's `webhooks` (keyed by name; their operations go to model_.webhooks).
+  void path_items(const Node* items, bool webhooks) {
+    if (!items || !items->is_object()) return;
+    for (const auto& pm : items->members()) {
+      if (pm.key.rfind("x-", 0) == 0) continue;
+      Located item = spec_.deref({&pm.value, spec_.root_located().file}, nullptr);
+      if (!item || !item.node->is_object()) continue;
+      std::vector<Parameter> shared;
+      if (const Node* ps = item.node->find("parameters")) shared = parameters({ps, item.file}, nullptr);
+      for (const auto& om : item.node->members()) {
+        if (std::find_if(k_methods.begin(), k_methods.end(), [&](const char* m) { return om.key == m; }) == k_methods.end())
+          continue;
+        if (!om.value.is_object()) continue;
+        operation(pm.key, om, {&om.value, item.file}, shared, webhooks);
+      }
+    }
+  }
 
   Located own(Node n) {
     model_.synthesized.push_back(std::move(n));
@@ -243,13 +248,15 @@ class Normalizer {
     return out;
   }
 
-  void operation(const std::string& path, const doc::Member& om, Located op, const std::vector<Parameter>& shared) {
+  void operation(const std::string& path, const doc::Member& om, Located op, const std::vector<Parameter>& shared,
+                 bool webhook) {
     Operation o;
     o.method = om.key;
     o.path = path;
     o.node = op;
     o.mark = om.key_mark;
-    o.key_path = "paths[" + nlohmann::json(path).dump() + "]." + om.key;
+    o.webhook = webhook;
+    o.key_path = (webhook ? "webhooks[" : "paths[") + nlohmann::json(path).dump() + "]." + om.key;
     o.operation_id = str(op.node->find("operationId"));
     o.summary = str(op.node->find("summary"));
     const Node* dep = op.node->find("deprecated");
@@ -322,7 +329,7 @@ class Normalizer {
       }
 
     if (const Node* sec = op.node->find("security")) o.security = requirements(*sec);
-    model_.operations.push_back(std::move(o));
+    (webhook ? model_.webhooks : model_.operations).push_back(std::move(o));
   }
 
   void swagger_body(Operation& o, Located op, const std::vector<std::pair<Located, std::string>>& bodies) {

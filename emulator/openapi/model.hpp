@@ -72,6 +72,7 @@ struct Operation {
   Located node;
   doc::Mark mark;        // of the method key
   std::string key_path;  // paths["/pets"].get
+  bool webhook = false;  // 3.1: under `webhooks` (path is the webhook's name; the API sends the request)
 };
 
 struct SecurityScheme {
@@ -98,6 +99,7 @@ struct Model {
   std::string api_version;
   std::vector<Server> servers;
   std::vector<Operation> operations;  // in document order
+  std::vector<Operation> webhooks;    // 3.1 `webhooks`: outgoing calls, not routes (lint checks them)
   std::vector<SecurityScheme> security_schemes;
   std::vector<SecurityRequirement> security;  // the document's default
   std::deque<doc::Node> synthesized;           // owns schemas made for Swagger 2.0; deque keeps addresses stable

@@ -195,9 +195,12 @@ TEST_CASE("lint: every corpus spec loads and lints; error-free and with-error co
   for (const auto& d : j["diagnostics"]) {
     if (d["severity"] != "error") continue;
     std::string rule = d["rule"];
-    // Only the example rules find errors in these real specs (their examples contradict their schemas); any
-    // other error rule firing here is a false positive until shown otherwise.
-    CHECK_MESSAGE((rule == "example-valid" || rule == "schema-example-valid" || rule == "server-variables"),
+    // Only the example rules find errors in these real specs (their examples and defaults contradict their
+    // schemas), and path-params finds paths that differ only in parameter names (Spectral agrees: see
+    // docs/lint-vs-spectral.md); any other error rule firing here is a false positive until shown otherwise.
+    bool equivalent_paths = rule == "path-params" && std::string(d["message"]).find("is equivalent to") != std::string::npos;
+    CHECK_MESSAGE((rule == "example-valid" || rule == "schema-example-valid" || rule == "server-variables" ||
+                   equivalent_paths),
                   d.dump());
     ++errors_by_file[d["file"]][rule];
   }
@@ -208,7 +211,9 @@ TEST_CASE("lint: every corpus spec loads and lints; error-free and with-error co
   for (const auto& [rule, n] : files_per_rule) breakdown += " " + rule + ": " + std::to_string(n) + " specs;";
   MESSAGE("lint corpus: " << specs.size() - errors_by_file.size() << " of " << specs.size()
                           << " specs without errors; with errors:" << breakdown);
-  CHECK(specs.size() - errors_by_file.size() >= 80);
+  // 75 since defaults, webhooks and equivalent paths are checked (86 before): the 11 new specs with errors are true
+  // findings that Spectral reports too (docs/lint-vs-spectral.md, "Fixed").
+  CHECK(specs.size() - errors_by_file.size() >= 75);
 }
 
 TEST_CASE("lint --target: repeatable or comma-separated, files after it stay files; --explain names the sources") {
@@ -240,4 +245,34 @@ TEST_CASE("lint --target: repeatable or comma-separated, files after it stay fil
   auto list = run({"lint", "--list-rules"});
   CHECK(list.out.find("target-oci") != std::string::npos);
   CHECK(list.out.find("route-operation-exists") != std::string::npos);
+}
+
+TEST_CASE("lint: a $ref'd example is reported once, in the file and at the pointer where it is written") {
+  std::string none = "--config=" + fixture("none.apigw-lint.yaml");
+  auto r = run({"lint", fixture("spectral/refs/openapi.yaml"), none, "-f", "json"});
+  CHECK(r.exit_code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> found;
+  for (const auto& d : j["diagnostics"])
+    if (d["rule"] == "example-valid")
+      found.push_back(fs::path(std::string(d["file"])).filename().string() + ":" + std::to_string(int(d["line"])) +
+                      ":" + std::to_string(int(d["column"])) + " " + std::string(d["path"]));
+  // Two operations use each example; examples.yaml's is reported in examples.yaml, under its own pointer.
+  CHECK(found == std::vector<std::string>{"openapi.yaml:37:74 /components/parameters/limit/example",
+                                          "openapi.yaml:44:29 /components/responses/Listed/content/application~1json/example/count",
+                                          "openapi.yaml:51:40 /components/examples/generic-403/value/errorCode",
+                                          "examples.yaml:5:16 /forbidden/value/errorCode"});
+  // SARIF names the other file by its path relative to the run's directory, with the same region.
+  auto sarif = run({"lint", fixture("spectral/refs/openapi.yaml"), none, "-f", "sarif"});
+  auto s = nlohmann::json::parse(sarif.out);
+  size_t in_examples = 0;
+  for (const auto& res : s["runs"][0]["results"]) {
+    const auto& loc = res["locations"][0]["physicalLocation"];
+    if (std::string(loc["artifactLocation"]["uri"]).ends_with("spectral/refs/examples.yaml")) {
+      ++in_examples;
+      CHECK(loc["region"]["startLine"] == 5);
+      CHECK(loc["region"]["startColumn"] == 16);
+    }
+  }
+  CHECK(in_examples == 1);
 }
