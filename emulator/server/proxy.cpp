@@ -1,8 +1,17 @@
 #include "emulator/server/proxy.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -131,10 +140,12 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// Hop-by-hop headers (RFC 9110 section 7.6.1), plus Host and Content-Length, which the client side sets again.
+// Hop-by-hop headers (RFC 9110 section 7.6.1), plus Host and Content-Length, which the client side sets again, and
+// Expect: the gateway answered the client's 100-continue itself, and its client side does not wait for one.
 bool is_hop_by_hop(std::string_view name) {
   static constexpr std::string_view k_hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-                                               "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"};
+                                               "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+                                               "expect"};
   for (auto h : k_hop)
     if (iequals(name, h)) return true;
   return false;
@@ -161,7 +172,9 @@ std::vector<std::string> connection_options(const httplib::Headers& headers) {
 // Copies the end-to-end headers of `from`, leaving out `also_drop` (exact names, any letter case).
 void copy_end_to_end(const httplib::Headers& from, httplib::Headers& to, std::initializer_list<std::string_view> also_drop) {
   auto named = connection_options(from);
-  for (const auto& [k, v] : from) {
+  for (const auto& header : from) {
+    const std::string& k = header.first;  // not a structured binding: clang 14 cannot capture those in lambdas
+    const std::string& v = header.second;
     if (is_hop_by_hop(k)) continue;
     if (std::any_of(named.begin(), named.end(), [&](const std::string& n) { return iequals(k, n); })) continue;
     if (std::any_of(also_drop.begin(), also_drop.end(), [&](std::string_view n) { return iequals(k, n); })) continue;
@@ -224,7 +237,170 @@ bool is_idempotent(const std::string& method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE";
 }
 
+
+// --- Large bodies -----------------------------------------------------------------------------------------------
+
+int port_of(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  return -1;
+}
+
+bool same_address(const sockaddr_storage& a, const std::string& text) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (a.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, buf, sizeof buf);
+  else if (a.ss_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, buf, sizeof buf);
+  else return false;
+  return text == buf;
+}
+
+// The client connection `req` arrived on, as fault.cpp finds it: httplib does not hand handlers the socket, and the
+// one whose two ends are the request's addresses is it. Only large responses look (one scan of /proc/self/fd).
+int downstream_socket(const httplib::Request& req) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = std::atoi(entry.path().filename().c_str());
+    sockaddr_storage peer{}, local{};
+    socklen_t peer_len = sizeof peer, local_len = sizeof local;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (port_of(peer) != req.remote_port || !same_address(peer, req.remote_addr)) continue;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (port_of(local) == req.local_port) return fd;
+  }
+  return -1;
+}
+
+// Writes all of `data` to the client's socket, waiting at most `timeout` each time it is full (a slow client slows
+// the upstream read down: nothing is queued in between). False when the client is gone or too slow.
+bool send_all(int fd, std::string_view data, std::chrono::milliseconds timeout) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+    pollfd p{fd, POLLOUT, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::max<std::chrono::milliseconds::rep>(1, timeout.count())));
+    if (ready <= 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL))) return false;
+  }
+  return true;
+}
+
+// A response proxy() writes to the client itself, as the upstream sends it: the head once the body outgrows
+// k_stream_threshold, then each piece, chunked when the upstream gave no length. The connection closes after it.
+struct DownstreamWriter {
+  int fd = -1;
+  bool chunked = false;
+  bool failed = false;
+  size_t bytes = 0;
+  std::chrono::milliseconds timeout{5000};
+  std::string frame;  // the chunk being written, reused
+
+  bool start(const httplib::Request& req, const httplib::Response& upstream, const std::string& buffered) {
+    fd = downstream_socket(req);
+    if (fd < 0) return false;
+    std::string head = "HTTP/1.1 " + std::to_string(upstream.status) + " " +
+                       (upstream.reason.empty() ? std::string("Status") : upstream.reason) + "\r\n";
+    httplib::Headers headers;
+    copy_end_to_end(upstream.headers, headers, {});
+    for (const auto& h : headers) head += h.first + ": " + h.second + "\r\n";
+    std::string length = upstream.get_header_value("Content-Length");
+    bool http10 = req.version == "HTTP/1.0";
+    if (!length.empty()) head += "Content-Length: " + length + "\r\n";
+    else if (!http10) {
+      chunked = true;
+      head += "Transfer-Encoding: chunked\r\n";
+    }
+    head += "Connection: close\r\n\r\n";
+    if (!send_all(fd, head, timeout)) failed = true;
+    else write(buffered.data(), buffered.size());
+    return true;
+  }
+
+  bool write(const char* data, size_t n) {
+    if (failed) return false;
+    if (n == 0) return true;
+    bool ok;
+    if (chunked) {  // one send per chunk: its size line, the data and its CRLF
+      char size[24];
+      int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+      frame.assign(size, static_cast<size_t>(len)).append(data, n).append("\r\n");
+      ok = send_all(fd, frame, timeout);
+    } else {
+      ok = send_all(fd, std::string_view(data, n), timeout);
+    }
+    if (!ok) return !(failed = true);
+    bytes += n;
+    return true;
+  }
+
+  // A complete body ends (the last chunk) and the client sees the end of the connection; an incomplete one is cut
+  // off, so the client knows it is incomplete. Either way httplib's own answer then goes nowhere.
+  void finish(bool complete) {
+    if (complete && !failed && chunked) failed = !send_all(fd, "0\r\n\r\n", timeout);
+    ::shutdown(fd, complete && !failed ? SHUT_WR : SHUT_RDWR);
+  }
+};
+
+// The upstream's answer as it arrives: kept in `body` while small, then handed to a DownstreamWriter.
+struct ResponseIn {
+  const httplib::Request* req = nullptr;
+  bool may_stream = false;
+  std::string body;
+  const httplib::Response* head = nullptr;  // the upstream's status and headers, valid during the exchange
+  DownstreamWriter downstream;
+  bool streaming = false;
+  int status = 0;
+
+  bool receive(const char* data, size_t n) {
+    if (streaming) return downstream.write(data, n);
+    if (body.size() + n <= k_stream_threshold || !may_stream || !head) {
+      body.append(data, n);
+      return true;
+    }
+    if (!downstream.start(*req, *head, body)) {  // the connection cannot be found: buffered, as before
+      may_stream = false;
+      body.append(data, n);
+      return true;
+    }
+    streaming = true;
+    status = head->status;
+    std::string().swap(body);
+    return downstream.write(data, n);
+  }
+};
+
+thread_local BodyStream* t_body_stream = nullptr;
+
 }  // namespace
+
+BodyStream* current_body_stream() { return t_body_stream; }
+BodyStreamScope::BodyStreamScope(BodyStream* s) : previous_(t_body_stream) { t_body_stream = s; }
+BodyStreamScope::~BodyStreamScope() { t_body_stream = previous_; }
+
+bool should_stream_request(const Gateway& gw, const httplib::Request& req, size_t max_body_size) {
+  std::string length = req.get_header_value("Content-Length");
+  if (length.empty()) {
+    if (!req.has_header("Transfer-Encoding")) return false;  // no body
+  } else {
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+    // Too large bodies are refused (413) the usual way, before anything goes upstream.
+    if (*end != '\0' || n <= k_stream_threshold || n > max_body_size) return false;
+  }
+  std::string encoding = req.get_header_value("Content-Encoding");
+  if (!encoding.empty() && !iequals(encoding, "identity")) return false;  // the server would decode it
+  std::string_view path = req.target;
+  path = path.substr(0, path.find('?'));
+  if (path.substr(0, k_admin_prefix.size()) == k_admin_prefix) return false;
+  auto match = gw.router().match(req.method, path);
+  if (match.status != router::RouteMatch::Status::Found) return false;
+  size_t index = static_cast<size_t>(match.route);
+  const model::Route& route = gw.config().routes[index];
+  if (!route.proxy || route.mock) return false;
+  return !(gw.contract(index) && model::validates_requests(route.validate.value_or(gw.config().validate)));
+}
 
 void proxy(const Gateway& gw, const model::Route& route, const router::Params& params, std::string_view raw_path,
            const httplib::Request& req, httplib::Response& res, AccessRecord& record) {
@@ -253,10 +429,65 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
   if (!host.empty()) forwarded += ";host=" + forwarded_value(host);
   std::string earlier = req.get_header_value("Forwarded");
   up.headers.emplace("Forwarded", earlier.empty() ? forwarded : earlier + ", " + forwarded);
-  up.body = req.body;
+  // A large request body the server left unread goes upstream as it arrives, in this thread: each piece the client's
+  // connection delivers is written to the upstream one (both block, so the slower side sets the pace). It can be read
+  // once, so such a request is never retried.
+  BodyStream* stream = current_body_stream();
+  bool stream_request = stream && stream->reader && !stream->consumed;
+  bool sink_failed = false;
+  bool over_limit = false;
+  if (stream_request) {
+    std::string length = req.get_header_value("Content-Length");
+    bool chunked = length.empty();
+    if (chunked) {
+      up.is_chunked_content_provider_ = true;
+      up.headers.emplace("Transfer-Encoding", "chunked");
+    } else {
+      up.content_length_ = static_cast<size_t>(std::strtoull(length.c_str(), nullptr, 10));
+    }
+    up.content_provider_ = [stream, chunked, &sink_failed, &over_limit](size_t, size_t, httplib::DataSink& sink) {
+      if (stream->consumed) return false;  // the body ended short of its Content-Length
+      stream->consumed = true;
+      bool ok = (*stream->reader)([&](const char* data, size_t n) {
+        stream->request_bytes += n;
+        if (stream->max_body_size && stream->request_bytes > stream->max_body_size) return !(over_limit = true);
+        if (!sink.write(data, n)) return !(sink_failed = true);
+        return true;
+      });
+      if (!ok) {
+        stream->read_failed = !sink_failed;
+        return false;
+      }
+      if (chunked) sink.done();
+      return true;
+    };
+  } else {
+    up.body = req.body;
+  }
+
+  // Responses are read into memory up to k_stream_threshold; a larger one (by its Content-Length, or as it grows when
+  // the upstream gave none) is written straight to the client's connection from then on, when nothing needs the
+  // whole body: plain HTTP downstream (TLS is httplib's, so HTTPS clients get it buffered), no response validation.
+  bool may_stream_response = stream && !req.ssl && req.method != "HEAD";
+  if (may_stream_response) {
+    size_t index = static_cast<size_t>(&route - gw.config().routes.data());
+    if (index < gw.config().routes.size() && gw.contract(index) &&
+        model::validates_responses(route.validate.value_or(gw.config().validate)))
+      may_stream_response = false;
+  }
+  ResponseIn in;
+  in.req = &req;
+  in.may_stream = may_stream_response;
+  in.downstream.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(gw.config().limits.write_timeout);
+  // One pointer each, so the std::functions need no allocation on the small-request path.
+  up.response_handler = [p = &in](const httplib::Response& r) {
+    p->head = &r;
+    return true;
+  };
+  up.content_receiver = [p = &in](const char* data, size_t n, uint64_t, uint64_t) { return p->receive(data, n); };
 
   auto timeout = target.timeout.value_or(backend->timeout);
-  int attempts = 1 + (is_idempotent(req.method) ? backend->retries : 0);
+  int attempts = stream_request ? 1 : 1 + (is_idempotent(req.method) ? backend->retries : 0);
   std::vector<bool> tried(state->targets.size());
   auto start = Clock::now();
   for (int attempt = 0;; ++attempt) {
@@ -271,14 +502,34 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
     client->set_connection_timeout(timeout);
     client->set_read_timeout(timeout);
     client->set_write_timeout(timeout);
+    in.body.clear();
+    in.head = nullptr;
     httplib::Result result = client->send(up);
     auto end = Clock::now();
     checkin(upstream, std::move(client));
     record.upstream_ms = std::chrono::duration<double, std::milli>(end - start).count();
+    if (in.streaming) {
+      // The client has the head and part of the body already: no retry and no problem document; a failure cuts the
+      // connection, which is all a client can be told by then.
+      in.downstream.finish(static_cast<bool>(result));
+      stream->response_streamed = true;
+      stream->response_bytes = in.downstream.bytes;
+      res.status = in.status;
+      res.set_header(k_streamed_marker, "1");
+      return;
+    }
     if (result) {
       res.status = result->status;
       copy_end_to_end(result->headers, res.headers, {});
-      res.body = std::move(result->body);
+      res.body = std::move(in.body);
+      return;
+    }
+    if (stream_request && (stream->read_failed || over_limit)) {
+      if (over_limit)
+        set_problem(res, 413, "Payload Too Large",
+                    "the request body is larger than limits.max_body_size (" + std::to_string(stream->max_body_size) + " bytes)");
+      else
+        set_problem(res, 400, "Bad Request", "the request body could not be read in full from the client");
       return;
     }
 

@@ -5,16 +5,45 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "emulator/server/observe.hpp"
+#include "emulator/server/proxy.hpp"
 
 namespace apigw::server {
 
 namespace {
+
+// Reads the request body the server left unread into req.body, as httplib itself would (the server's own Request:
+// handlers only see it const), with limits.max_body_size enforced for chunked bodies too. A multipart body is kept
+// whole in the body (httplib would split it into req.files and leave the body empty, which a proxy cannot forward);
+// a form body's fields become params as httplib does. False (with res.status 413 or 400) when it cannot be read.
+bool read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader, size_t max) {
+  auto& body = const_cast<httplib::Request&>(req).body;
+  auto content_type = req.headers.find("Content-Type");
+  std::string hidden;
+  if (content_type != req.headers.end() && content_type->second.rfind("multipart/form-data", 0) == 0)
+    hidden = std::exchange(const_cast<std::string&>(content_type->second), "application/octet-stream");
+  bool too_large = false;
+  bool ok = reader([&](const char* data, size_t n) {
+    if (body.size() + n > max) return !(too_large = true);
+    body.append(data, n);
+    return true;
+  });
+  if (!hidden.empty()) const_cast<std::string&>(content_type->second) = std::move(hidden);
+  if (!ok) {
+    if (too_large) res.status = 413;
+    else if (res.status < 400) res.status = 400;
+    return false;
+  }
+  if (content_type != req.headers.end() && content_type->second.rfind("application/x-www-form-urlencoded", 0) == 0)
+    httplib::detail::parse_query_text(body, const_cast<httplib::Request&>(req).params);
+  return true;
+}
 
 // A development certificate for localhost, 127.0.0.1 and ::1, valid for 30 days, made in memory (P-256, SHA-256).
 bool make_self_signed(X509*& cert, EVP_PKEY*& key) {
@@ -88,9 +117,12 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   http.set_keep_alive_max_count(100000);
 
   Impl* impl = impl_.get();
-  // Every request goes through the gateway's own router: httplib only parses HTTP and reads the body (with the
-  // size limit). A pre-routing handler would run before the body is read, so one catch-all handler per method it is.
-  auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
+  // Every request goes through the gateway's own router: httplib only parses HTTP; bodies are read by body_handler
+  // (with the size limit), or streamed by the proxy when large. One catch-all handler per method.
+  // `stream` carries a large request body left unread for the proxy (docs/config.md#large-bodies), and brings back
+  // the byte counts of what the proxy streamed, for the log.
+  auto serve = [impl](const httplib::Request& req, httplib::Response& res, std::shared_ptr<const Gateway> gw,
+                      BodyStream& stream) {
     // The server's own admin endpoints (metrics, journal); the rest of /__apigw/ belongs to the gateway.
     if (req.path == "/__apigw/metrics" || req.path == "/__apigw/journal") {
       if (req.method != "GET" && req.method != "HEAD") {
@@ -107,11 +139,37 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
     AccessRecord record;
     record.time = std::chrono::system_clock::now();
     record.client = req.remote_addr;
-    std::shared_ptr<const Gateway> gw = impl->gateway.load();  // kept alive until this request is answered
-    handle_request(*gw, req, res, record);
+    {
+      BodyStreamScope scope(&stream);
+      handle_request(*gw, req, res, record);  // gw keeps this config alive until the request is answered
+    }
+    if (stream.reader) {
+      // A body nobody forwarded (an auth failure, a fault) is read to its end, so the connection can carry the next
+      // request; the memory stays flat, the time is what httplib spent reading bodies before handlers anyway.
+      if (!stream.consumed) stream.consumed = (*stream.reader)([&](const char*, size_t n) {
+        stream.request_bytes += n;
+        return stream.request_bytes <= stream.max_body_size;
+      });
+      record.request_bytes = stream.request_bytes;
+    }
+    if (stream.response_streamed) record.response_bytes = stream.response_bytes;
     record.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (record.route != "__apigw") impl->observer->record(record);
     if (impl->log) impl->log->write(record);
+  };
+  auto handler = [impl, serve](const httplib::Request& req, httplib::Response& res) {
+    BodyStream stream;
+    serve(req, res, impl->gateway.load(), stream);
+  };
+  // Bodies are read here rather than by httplib, so that a large one bound for a proxy route can be streamed.
+  auto body_handler = [impl, serve](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) {
+    std::shared_ptr<const Gateway> gw = impl->gateway.load();
+    BodyStream stream;
+    stream.max_body_size = gw->config().limits.max_body_size;
+    if (should_stream_request(*gw, req, stream.max_body_size)) stream.reader = &reader;
+    else if (!read_body(req, res, reader, stream.max_body_size)) return;  // httplib answers 413/400 as before
+    serve(req, res, std::move(gw), stream);
   };
   // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib 0.11 instead
   // reads a POST/PUT/PATCH/DELETE body until the read timeout and answers 400 (curl -X DELETE does exactly this).
@@ -125,10 +183,10 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   });
   const char* k_any = ".*";
   http.Get(k_any, handler);  // GET and HEAD
-  http.Post(k_any, handler);
-  http.Put(k_any, handler);
-  http.Patch(k_any, handler);
-  http.Delete(k_any, handler);
+  http.Post(k_any, body_handler);
+  http.Put(k_any, body_handler);
+  http.Patch(k_any, body_handler);
+  http.Delete(k_any, body_handler);
   http.Options(k_any, handler);
   // No SO_REUSEPORT: a second server on a busy port must fail, not share it silently.
   http.set_socket_options([](int sock) {
@@ -137,7 +195,7 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   });
   // Requests httplib rejects before routing (413, 400) are logged too.
   http.set_error_handler([impl](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.has_header(k_streamed_marker)) return;
     const char* title = res.status == 413 ? "Payload Too Large" : res.status == 414 ? "URI Too Long"
                         : res.status == 431 ? "Request Header Fields Too Large" : res.status == 400 ? "Bad Request"
                         : "Error";
