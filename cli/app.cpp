@@ -10,7 +10,8 @@
 namespace apigw::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {import_command(), lint_command(), serve_command(), cost_command(), schema_command()};
+  static const std::vector<Command> table = {import_command(), lint_command(), serve_command(), cost_command(), schema_command(),
+                                             token_command(), export_command()};
   return table;
 }
 

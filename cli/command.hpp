@@ -29,6 +29,8 @@ Command serve_command();
 Command cost_command();
 Command import_command();
 Command schema_command();
+Command token_command();
+Command export_command();
 
 // Colour on a terminal only, never with NO_COLOR set.
 bool use_colour(int fd);

@@ -113,8 +113,7 @@ struct Built {
 };
 
 bool same_auth(const model::AuthScheme& a, const model::AuthScheme& b) {
-  return a.type == b.type && a.in == b.in && a.param_name == b.param_name && a.keys == b.keys && a.users == b.users &&
-         a.secret == b.secret && a.issuer == b.issuer && a.audiences == b.audiences;
+  return a.type == b.type && a.source == b.source && a.keys == b.keys && a.users == b.users && a.secret == b.secret;
 }
 
 // Adds `next` (another served file) to `merged`: routes appended (a route id already taken gets the config's name in
@@ -137,6 +136,12 @@ bool merge_config(model::Config& merged, model::Config next) {
     const model::AuthScheme* have = merged.find_auth(a.name);
     if (!have) {
       merged.auth.push_back(std::move(a));
+    } else if (have->accepts_anything() && !a.accepts_anything()) {
+      // A served spec's scheme has nothing to check credentials against; a config's authorizer of the same name
+      // takes its place (apigw serve authorizers.yaml openapi.yaml).
+      *std::find_if(merged.auth.begin(), merged.auth.end(), [&](const auto& x) { return x.name == a.name; }) = std::move(a);
+    } else if (a.accepts_anything() && !have->accepts_anything()) {
+      continue;
     } else if (!same_auth(*have, a)) {
       std::cerr << doc::where(next.file, a.mark) << ": error: auth." << a.name << ": also defined differently in "
                 << merged.file << "; rename one\n";
@@ -168,6 +173,7 @@ Built build_gateway(const Options& o) {
     }
     model::Config cfg = std::move(*loaded.config);
     if (!cfg.openapi.empty()) out.files.push_back(cfg.openapi);
+    for (const auto& f : cfg.auth_files) out.files.push_back(f);  // keys, htpasswd, JWKS and PEM files
     if (spec) specs.emplace(cfg.openapi, std::move(spec));
     for (auto& r : cfg.routes)  // each file's own default travels with its routes
       if (!r.validate) r.validate = cfg.validate;

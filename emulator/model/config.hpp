@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,7 +14,12 @@
 
 #include "emulator/diag/diagnostic.hpp"
 #include "emulator/doc/node.hpp"
+#include "emulator/policy/claim_rule.hpp"
 #include "emulator/router/path_template.hpp"
+
+namespace apigw::policy {
+struct Credentials;
+}
 
 namespace apigw::model {
 
@@ -70,6 +76,11 @@ struct AuthScheme {
   std::vector<std::string> audiences; // jwt: one must be in `aud`
   std::vector<std::string> scopes;    // jwt: scopes the scheme knows (routes require some of them)
   Duration leeway = std::chrono::seconds(60);  // jwt: clock skew allowed on exp/nbf
+  std::vector<std::string> files;     // keys_file, htpasswd, jwks_file, pem_file (resolved), watched by serve --watch
+  std::string source;                 // the authorizer as written (JSON), to tell two definitions apart
+  // What requests are checked against (named keys with plans, users with hashes, JWT keys and rules), built at load,
+  // immutable and shared by every worker thread.
+  std::shared_ptr<const policy::Credentials> credentials;
   doc::Mark mark;
   // True when the scheme lets any credential of the right shape in (nothing configured to check it against).
   bool accepts_anything() const;
@@ -78,6 +89,13 @@ struct AuthScheme {
 // OpenAPI semantics: a route accepts a request when any requirement passes; a requirement passes when every scheme
 // in it passes (with its scopes).
 using AuthRequirement = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// A named set of routes that share policies (`groups:`); routes join one with `group:`.
+struct RouteGroup {
+  std::string name;
+  std::string description;
+  doc::Mark mark;
+};
 
 // What a route linked to an OpenAPI operation checks against it.
 enum class Validate { Request, Response, Both, Off };
@@ -91,7 +109,11 @@ struct Route {
   std::string description;
   std::optional<MockResponse> mock;
   std::optional<ProxyTarget> proxy;
-  std::vector<AuthRequirement> auth;  // empty: public
+  std::vector<AuthRequirement> auth;  // empty: public (the route's own, else its group's, else policies.auth)
+  // Claims each scheme of each alternative requires besides scopes: auth_claims[alternative][scheme], parallel to auth.
+  std::vector<std::vector<std::vector<policy::ClaimRule>>> auth_claims;
+  std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
+  std::string group;      // the route group it belongs to, "" for none
   // The OpenAPI operation served (operationId or "METHOD /path"); with neither mock nor proxy, mocked from the spec.
   std::string operation;
   doc::Mark operation_mark;
@@ -128,6 +150,8 @@ struct Config {
   Limits limits;
   std::vector<Backend> backends;
   std::vector<AuthScheme> auth;
+  std::vector<RouteGroup> groups;
+  std::vector<std::string> auth_files;  // every file the authorizers read (serve --watch reloads when one changes)
   std::vector<Route> routes;
 
   const Backend* find_backend(const std::string& name) const;

@@ -2,11 +2,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "emulator/model/config.hpp"
+#include "emulator/policy/credentials.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::model {
@@ -25,7 +28,7 @@ bool AuthScheme::accepts_anything() const {
     case Type::ApiKey: return keys.empty();
     case Type::Basic: return users.empty();
     case Type::Bearer: return true;
-    case Type::Jwt: return secret.empty();
+    case Type::Jwt: return secret.empty() && (!credentials || credentials->jwt_keys.empty());
   }
   return true;
 }
@@ -121,16 +124,21 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "routes"}},
+      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "policies", "groups", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "delay", "fault", "state"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "group", "delay", "fault", "state"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
-      {"auth_api_key", {"type", "in", "name", "keys", "description"}},
-      {"auth_basic", {"type", "users", "description"}},
-      {"auth_bearer", {"type", "description"}},
-      {"auth_jwt", {"type", "secret", "issuer", "audiences", "scopes", "leeway", "description"}},
+      {"auth_api_key", {"type", "in", "name", "keys", "keys_file", "realm", "description"}},
+      {"api_key", {"name", "value", "plan"}},
+      {"auth_basic", {"type", "users", "htpasswd", "realm", "description"}},
+      {"auth_bearer", {"type", "realm", "description"}},
+      {"auth_jwt", {"type", "secret", "jwks_file", "jwks", "pem_file", "algorithms", "issuer", "audiences", "scopes",
+                    "leeway", "required_claims", "forward_claims", "realm", "description"}},
+      {"auth_requirement", {"scopes", "claims"}},
+      {"policies", {"auth"}},
+      {"group", {"description", "auth"}},
       {"mock", {"status", "headers", "body", "delay"}},
       {"proxy", {"backend", "path", "timeout"}},
   };
@@ -181,8 +189,10 @@ class Loader {
       report(Severity::Error, issue.fatal ? "config-syntax" : "config-duplicate-key",
              issue.mark, "", issue.message);
     if (doc_.ok()) read_root(doc_.root);
-    std::stable_sort(diags_.begin(), diags_.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.mark.line, a.mark.col) < std::tie(b.mark.line, b.mark.col);
+    // The config's own problems first, in file order; then those in the files its authorizers read.
+    std::stable_sort(diags_.begin(), diags_.end(), [&](const auto& a, const auto& b) {
+      bool a_other = a.file != doc_.path, b_other = b.file != doc_.path;
+      return std::tie(a_other, a.file, a.mark.line, a.mark.col) < std::tie(b_other, b.file, b.mark.line, b.mark.col);
     });
     result.diagnostics = std::move(diags_);
     if (!diag::has_errors(result.diagnostics)) result.config = std::move(cfg_);
@@ -195,9 +205,16 @@ class Loader {
   diag::Diagnostics diags_;
   Config cfg_;
   bool root_has_openapi_ = false;
+  std::string file_;  // where report() places problems when not the config itself (a keys file being read)
+  struct AuthPolicy {
+    std::vector<AuthRequirement> auth;
+    std::vector<std::vector<std::vector<policy::ClaimRule>>> claims;
+  };
+  std::optional<AuthPolicy> default_auth_;                        // policies.auth
+  std::map<std::string, std::optional<AuthPolicy>> group_auth_;   // groups.NAME.auth
 
   void report(Severity sev, const char* rule, doc::Mark mark, const std::string& path, std::string message) {
-    diags_.push_back({sev, rule, doc_.path, mark, path, std::move(message)});
+    diags_.push_back({sev, rule, file_.empty() ? doc_.path : file_, mark, path, std::move(message)});
   }
   void error(doc::Mark mark, const std::string& path, std::string message, const char* rule = "config-schema") {
     report(Severity::Error, rule, mark, path, std::move(message));
@@ -323,6 +340,8 @@ class Loader {
     if (const Node* v = root.find("limits")) read_limits(*v);
     if (const Node* v = root.find("backends")) read_backends(*v);
     if (const Node* v = root.find("auth")) read_auth_schemes(*v);
+    if (const Node* v = root.find("policies")) read_policies(*v);
+    if (const Node* v = root.find("groups")) read_groups(*v);
     if (const Node* v = root.find("routes")) read_routes(*v);
     else error(root.mark, "", "missing required key 'routes'");
   }
@@ -493,6 +512,274 @@ class Loader {
     return out;
   }
 
+  // A path the config names, resolved against the config file's folder.
+  std::string config_relative(const std::string& p) const {
+    namespace fs = std::filesystem;
+    fs::path path(p);
+    if (path.is_relative()) path = fs::path(doc_.path).parent_path() / path;
+    return path.lexically_normal().string();
+  }
+
+  // A file named under `key` of an authorizer: its resolved path, or nullopt after a located error.
+  std::optional<std::string> named_file(const Node& n, const std::string& path, const char* what, AuthScheme& scheme) {
+    auto s = string_value(n, path);
+    if (!s) return std::nullopt;
+    if (s->empty()) {
+      error(n.mark, path, std::string("expected the path of a ") + what);
+      return std::nullopt;
+    }
+    std::string file = config_relative(*s);
+    scheme.files.push_back(file);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      error(n.mark, path, std::string(what) + " '" + file + "' not found", "config-reference");
+      return std::nullopt;
+    }
+    return file;
+  }
+
+  // Reads a YAML/JSON file an authorizer names; its syntax errors are reported where they are.
+  std::optional<doc::Document> named_document(const std::string& file) {
+    doc::Document d = doc::load_file(file);
+    for (const auto& issue : d.issues)
+      diags_.push_back({Severity::Error, issue.fatal ? "config-syntax" : "config-duplicate-key", file, issue.mark, "",
+                        issue.message});
+    if (!d.ok()) return std::nullopt;
+    return d;
+  }
+
+  // One API key: a string (named key-N by its position) or { name, value, plan }.
+  void read_api_key(const Node& item, const std::string& p, AuthScheme& scheme, policy::Credentials& creds,
+                    std::map<std::string, std::string>& value_owner, const std::string& origin) {
+    policy::ApiKey key;
+    const Node* value_node = &item;
+    if (item.is_string()) {
+      key.name = "key-" + std::to_string(creds.keys.size() + 1);
+    } else if (item.is_object()) {
+      check_keys(item, p, keys_of("api_key"));
+      require(item, p, "value", "the key itself, normally from ${ENV}");
+      value_node = item.find("value");
+      if (const Node* v = item.find("name")) {
+        if (auto s = string_value(*v, join(p, "name"))) {
+          if (s->empty()) error(v->mark, join(p, "name"), "expected a name");
+          key.name = *s;
+          bool taken = std::any_of(creds.keys.begin(), creds.keys.end(), [&](const auto& k) { return k.name == *s; });
+          if (taken) error(v->mark, join(p, "name"), "another key is already named '" + *s + "'");
+        }
+      } else {
+        key.name = "key-" + std::to_string(creds.keys.size() + 1);
+      }
+      if (const Node* v = item.find("plan"))
+        if (auto s = string_value(*v, join(p, "plan"))) key.plan = *s;
+      if (!value_node) return;
+    } else {
+      error(item.mark, p, "expected a key (a string) or a mapping with name, value and plan, got " + describe(item));
+      return;
+    }
+    std::string vp = item.is_object() ? join(p, "value") : p;
+    auto value = string_value(*value_node, vp);
+    if (!value) return;
+    if (value_node->as_string().empty()) {
+      error(value_node->mark, vp, "an empty key");
+      return;
+    }
+    if (value->empty()) return;  // an unset ${VAR}: already reported
+    auto [it, fresh] = value_owner.emplace(*value, "'" + key.name + "'" + (origin.empty() ? "" : " (" + origin + ")"));
+    if (!fresh) {
+      error(value_node->mark, vp, "the same key value as " + it->second);
+      return;
+    }
+    key.value = *value;
+    scheme.keys.push_back(*value);
+    creds.keys.push_back(std::move(key));
+  }
+
+  void read_api_keys(const Node& s, const std::string& path, AuthScheme& scheme, policy::Credentials& creds) {
+    std::map<std::string, std::string> value_owner;  // key value -> the name that has it
+    if (const Node* v = s.find("keys"); v && expect(*v, Kind::Array, join(path, "keys")))
+      for (size_t i = 0; i < v->items().size(); ++i)
+        read_api_key(v->items()[i], index_path(join(path, "keys"), i), scheme, creds, value_owner, "");
+    if (const Node* f = s.find("keys_file")) {
+      if (auto file = named_file(*f, join(path, "keys_file"), "keys file", scheme)) {
+        if (auto d = named_document(*file)) {
+          std::string saved = file_;
+          file_ = *file;
+          if (!d->root.is_array()) {
+            error(d->root.mark, "", "expected a list of keys (strings, or mappings with name, value and plan), got " +
+                                        describe(d->root));
+          } else if (d->root.items().empty()) {
+            error(d->root.mark, "", "the keys file lists no keys (it would let any key in)");
+          } else {
+            for (size_t i = 0; i < d->root.items().size(); ++i)
+              read_api_key(d->root.items()[i], index_path("", i), scheme, creds, value_owner,
+                           std::filesystem::path(*file).filename().string());
+          }
+          file_ = saved;
+        }
+      }
+    }
+  }
+
+  void read_basic_users(const Node& s, const std::string& path, AuthScheme& scheme, policy::Credentials& creds) {
+    auto add = [&](policy::User u, doc::Mark mark, const std::string& p) {
+      bool taken = std::any_of(creds.users.begin(), creds.users.end(), [&](const auto& x) { return x.name == u.name; });
+      if (taken) {
+        error(mark, p, "user '" + u.name + "' is listed twice");
+        return;
+      }
+      scheme.users.emplace_back(u.name, u.hash.empty() ? u.password : u.hash);
+      creds.users.push_back(std::move(u));
+    };
+    if (const Node* f = s.find("htpasswd")) {
+      if (auto file = named_file(*f, join(path, "htpasswd"), "htpasswd file", scheme)) {
+        std::ifstream in(*file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        std::vector<policy::FileProblem> problems;
+        auto users = policy::parse_htpasswd(text.str(), problems);
+        if (users.empty() && problems.empty())
+          error(f->mark, join(path, "htpasswd"), "htpasswd file '" + *file + "' has no users (it would let anyone in)");
+        for (auto& u : users) add(std::move(u), f->mark, join(path, "htpasswd"));
+        for (const auto& pr : problems)
+          diags_.push_back({Severity::Error, "config-schema", *file,
+                            doc::Mark{static_cast<uint32_t>(pr.line), static_cast<uint32_t>(pr.col)}, "", pr.message});
+      }
+    }
+    if (const Node* v = s.find("users"); v && expect(*v, Kind::Object, join(path, "users")))
+      for (const auto& u : v->members()) {
+        std::string up = join(join(path, "users"), u.key);
+        if (!expect(u.value, Kind::String, up)) continue;
+        const std::string& raw = u.value.as_string();
+        policy::User user{u.key, "", ""};
+        if (policy::hash_kind(raw) != policy::HashKind::None) {
+          user.hash = raw;  // written as is: a hash is full of '$'
+        } else if (raw.find("${") != std::string::npos) {
+          std::string value = expand(u.value, up);
+          if (policy::hash_kind(value) != policy::HashKind::None) user.hash = value;
+          else user.password = value;
+        } else {
+          error(u.value.mark, up,
+                "a plain password in the config: take it from the environment (\"${...}\") or write a hash "
+                "(htpasswd -nB " + u.key + ")");
+          continue;
+        }
+        add(std::move(user), u.key_mark, up);
+      }
+  }
+
+  // A JWKS (file or inline) into `keys`; an unusable key is reported at its own location.
+  void add_jwks(const Node& root, const std::string& file, const std::string& path, policy::KeySet& keys) {
+    std::string err, where;
+    auto set = policy::KeySet::from_jwks(root.to_json(), &err, &where);
+    if (set) {
+      for (const auto& k : set->keys()) keys.add(k);
+      return;
+    }
+    doc::Mark mark = root.mark;
+    if (const Node* list = root.find("keys")) {
+      mark = list->mark;
+      if (where.rfind("keys[", 0) == 0) {
+        size_t i = std::stoul(where.substr(5));
+        if (list->is_array() && i < list->items().size()) mark = list->items()[i].mark;
+      }
+    }
+    std::string p = path.empty() ? where : (where.empty() ? path : path + "." + where);
+    diags_.push_back({Severity::Error, "config-schema", file, mark, p, err});
+  }
+
+  void read_jwt_keys(const Node& s, const std::string& path, AuthScheme& scheme, policy::Credentials& creds) {
+    policy::KeySet keys;
+    if (!scheme.secret.empty()) keys.add(policy::KeySet::from_secret(scheme.secret).keys()[0]);
+    if (const Node* f = s.find("jwks_file"))
+      if (auto file = named_file(*f, join(path, "jwks_file"), "JWKS file", scheme))
+        if (auto d = named_document(*file)) add_jwks(d->root, *file, "", keys);
+    if (const Node* v = s.find("jwks")) {
+      if (expect(*v, Kind::Object, join(path, "jwks"))) add_jwks(*v, doc_.path, join(path, "jwks"), keys);
+    }
+    if (const Node* f = s.find("pem_file")) {
+      if (auto file = named_file(*f, join(path, "pem_file"), "PEM file", scheme)) {
+        std::ifstream in(*file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        std::string err;
+        if (auto set = policy::KeySet::from_pem(text.str(), &err)) {
+          for (const auto& k : set->keys()) keys.add(k);
+        } else {
+          error(f->mark, join(path, "pem_file"), *file + ": " + err);
+        }
+      }
+    }
+    if (const Node* v = s.find("algorithms"); v && expect(*v, Kind::Array, join(path, "algorithms"))) {
+      std::vector<std::string_view> known(policy::known_algorithms().begin(), policy::known_algorithms().end());
+      auto fit = keys.algorithms();
+      std::string fits;
+      for (const auto& a : fit) fits += (fits.empty() ? "" : ", ") + a;
+      for (size_t i = 0; i < v->items().size(); ++i) {
+        const Node& item = v->items()[i];
+        std::string p = index_path(join(path, "algorithms"), i);
+        auto alg = string_value(item, p);
+        if (!alg) continue;
+        if (util::to_lower(*alg) == "none") {
+          error(item.mark, p, "alg 'none' is never accepted (unsigned tokens)");
+        } else if (!policy::is_known_algorithm(*alg)) {
+          std::string suggestion = util::nearest(*alg, known);
+          error(item.mark, p, "unknown algorithm '" + *alg + "'" +
+                                  (suggestion.empty() ? " (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384/512)"
+                                                      : " (did you mean '" + suggestion + "'?)"));
+        } else if (!keys.empty() && std::find(fit.begin(), fit.end(), *alg) == fit.end()) {
+          error(item.mark, p, "no key of this authorizer can check " + *alg + " (its keys fit " + fits + ")");
+        } else {
+          creds.verify.algorithms.push_back(*alg);
+        }
+      }
+    }
+    if (const Node* v = s.find("required_claims")) creds.required_claims = read_claim_rules(*v, join(path, "required_claims"));
+    if (const Node* v = s.find("forward_claims"); v && expect(*v, Kind::Object, join(path, "forward_claims")))
+      for (const auto& m : v->members()) {
+        std::string p = join(join(path, "forward_claims"), m.key);
+        auto header = string_value(m.value, p);
+        if (!header) continue;
+        static const std::vector<std::string> k_reserved = {"host", "content-length", "transfer-encoding", "connection",
+                                                            "authorization", "cookie"};
+        if (!valid_header_name(*header)) {
+          error(m.value.mark, p, "invalid header name '" + *header + "'");
+        } else if (std::find(k_reserved.begin(), k_reserved.end(), util::to_lower(*header)) != k_reserved.end()) {
+          error(m.value.mark, p, "'" + *header + "' cannot carry a claim");
+        } else {
+          creds.forward_claims.emplace_back(m.key, *header);
+        }
+      }
+    creds.verify.issuer = scheme.issuer;
+    creds.verify.audiences = scheme.audiences;
+    creds.verify.leeway = std::chrono::duration_cast<std::chrono::seconds>(scheme.leeway);
+    creds.jwt_keys = std::move(keys);
+  }
+
+  // claims: { role: admin, groups: [ops, dev], level: 3 } — each claim must equal the value or one of the values.
+  std::vector<policy::ClaimRule> read_claim_rules(const Node& n, const std::string& path) {
+    std::vector<policy::ClaimRule> rules;
+    if (!expect(n, Kind::Object, path)) return rules;
+    auto scalar = [&](const Node& v, const std::string& p) -> std::optional<std::string> {
+      if (v.is_string()) return expand(v, p);
+      if (v.is_number() || v.is_bool()) return v.to_json().dump();
+      error(v.mark, p, "expected a value or a list of values, got " + describe(v));
+      return std::nullopt;
+    };
+    for (const auto& m : n.members()) {
+      std::string p = join(path, m.key);
+      policy::ClaimRule rule{m.key, {}};
+      if (m.value.is_array()) {
+        if (m.value.items().empty()) error(m.value.mark, p, "expected at least one value");
+        for (size_t i = 0; i < m.value.items().size(); ++i)
+          if (auto s = scalar(m.value.items()[i], index_path(p, i))) rule.values.push_back(*s);
+      } else if (auto s = scalar(m.value, p)) {
+        rule.values.push_back(*s);
+      }
+      if (!rule.values.empty()) rules.push_back(std::move(rule));
+    }
+    return rules;
+  }
+
   void read_auth_schemes(const Node& n) {
     if (!expect(n, Kind::Object, "auth")) return;
     static const std::vector<std::string_view> k_types = {"api_key", "basic", "bearer", "jwt"};
@@ -502,6 +789,7 @@ class Loader {
       AuthScheme scheme;
       scheme.name = m.key;
       scheme.mark = m.key_mark;
+      scheme.source = m.value.to_json().dump();
       const Node* type = m.value.find("type");
       std::string t = type && type->is_string() ? type->as_string() : "";
       if (!type) {
@@ -516,7 +804,15 @@ class Loader {
         continue;
       }
       check_keys(m.value, path, keys_of(("auth_" + t).c_str()));
+      auto creds = std::make_shared<policy::Credentials>();
       if (const Node* v = m.value.find("description")) string_value(*v, join(path, "description"));
+      if (const Node* v = m.value.find("realm"))
+        if (auto s = string_value(*v, join(path, "realm"))) {
+          if (s->empty() || s->find_first_of("\"\\\r\n") != std::string::npos)
+            error(v->mark, join(path, "realm"), "a realm is non-empty text without quotes, backslashes or line breaks");
+          else
+            creds->realm = *s;
+        }
       if (t == "api_key") {
         scheme.type = AuthScheme::Type::ApiKey;
         if (const Node* v = m.value.find("in"))
@@ -527,12 +823,10 @@ class Loader {
           }
         if (const Node* v = m.value.find("name"))
           if (auto s = string_value(*v, join(path, "name")); s && !s->empty()) scheme.param_name = *s;
-        if (const Node* v = m.value.find("keys")) scheme.keys = string_list(*v, join(path, "keys"));
+        read_api_keys(m.value, path, scheme, *creds);
       } else if (t == "basic") {
         scheme.type = AuthScheme::Type::Basic;
-        if (const Node* v = m.value.find("users"); v && expect(*v, Kind::Object, join(path, "users")))
-          for (const auto& u : v->members())
-            if (auto pw = string_value(u.value, join(join(path, "users"), u.key))) scheme.users.emplace_back(u.key, *pw);
+        read_basic_users(m.value, path, scheme, *creds);
       } else if (t == "bearer") {
         scheme.type = AuthScheme::Type::Bearer;
       } else {
@@ -545,14 +839,20 @@ class Loader {
         if (const Node* v = m.value.find("scopes")) scheme.scopes = string_list(*v, join(path, "scopes"));
         if (const Node* v = m.value.find("leeway"))
           if (auto d = duration_value(*v, join(path, "leeway"))) scheme.leeway = *d;
+        read_jwt_keys(m.value, path, scheme, *creds);
       }
+      for (const auto& f : scheme.files)
+        if (std::find(cfg_.auth_files.begin(), cfg_.auth_files.end(), f) == cfg_.auth_files.end()) cfg_.auth_files.push_back(f);
+      scheme.credentials = std::move(creds);
       cfg_.auth.push_back(std::move(scheme));
     }
   }
 
-  // auth: [apiKey, {oauth: [read]}, {apiKey: [], basic: []}] — OR of requirements, AND within a mapping.
-  void read_route_auth(const Node& n, const std::string& path, Route& route) {
-    if (!expect(n, Kind::Array, path)) return;
+  // A requirement list, as OpenAPI's security: [key, {token: [read]}, {token: {scopes: [a], claims: {role: x}}},
+  // {key: [], basic: []}] — OR of alternatives, AND within a mapping.
+  std::optional<AuthPolicy> read_auth_requirements(const Node& n, const std::string& path) {
+    if (!expect(n, Kind::Array, path)) return std::nullopt;
+    AuthPolicy out;
     auto scheme_ref = [&](const std::string& name, doc::Mark mark, const std::string& p) {
       if (cfg_.find_auth(name)) return true;
       std::vector<std::string_view> names;
@@ -569,20 +869,104 @@ class Loader {
       const Node& item = n.items()[i];
       std::string p = index_path(path, i);
       AuthRequirement req;
+      std::vector<std::vector<policy::ClaimRule>> claims;
       if (item.is_string()) {
-        if (scheme_ref(item.as_string(), item.mark, p)) req.emplace_back(item.as_string(), std::vector<std::string>{});
+        if (scheme_ref(item.as_string(), item.mark, p)) {
+          req.emplace_back(item.as_string(), std::vector<std::string>{});
+          claims.emplace_back();
+        }
       } else if (item.is_object() && !item.members().empty()) {
         for (const auto& m : item.members()) {
-          if (!scheme_ref(m.key, m.key_mark, join(p, m.key))) continue;
+          std::string mp = join(p, m.key);
+          if (!scheme_ref(m.key, m.key_mark, mp)) continue;
           std::vector<std::string> scopes;
-          if (!m.value.is_null()) scopes = string_list(m.value, join(p, m.key));
+          std::vector<policy::ClaimRule> rules;
+          if (m.value.is_object()) {
+            check_keys(m.value, mp, keys_of("auth_requirement"));
+            if (const Node* v = m.value.find("scopes")) scopes = string_list(*v, join(mp, "scopes"));
+            if (const Node* v = m.value.find("claims")) rules = read_claim_rules(*v, join(mp, "claims"));
+            const AuthScheme* s = cfg_.find_auth(m.key);
+            if (!rules.empty() && s->type != AuthScheme::Type::Jwt)
+              error(m.value.find("claims")->mark, join(mp, "claims"), "claims apply to jwt authorizers; '" + m.key + "' is not one");
+          } else if (!m.value.is_null()) {
+            scopes = string_list(m.value, mp);
+          }
           req.emplace_back(m.key, std::move(scopes));
+          claims.push_back(std::move(rules));
         }
       } else {
         error(item.mark, p, "expected a scheme name or a mapping of scheme names to scopes, got " + describe(item));
         continue;
       }
-      if (!req.empty()) route.auth.push_back(std::move(req));
+      if (!req.empty()) {
+        out.auth.push_back(std::move(req));
+        out.claims.push_back(std::move(claims));
+      }
+    }
+    return out;
+  }
+
+  // policies: { auth: [...] } — what every route gets unless its group or itself says otherwise.
+  void read_policies(const Node& n) {
+    if (!expect(n, Kind::Object, "policies")) return;
+    check_keys(n, "policies", keys_of("policies"));
+    if (const Node* v = n.find("auth")) default_auth_ = read_auth_requirements(*v, "policies.auth");
+  }
+
+  // groups: { admin: { description, auth } } — routes join one with group: admin.
+  void read_groups(const Node& n) {
+    if (!expect(n, Kind::Object, "groups")) return;
+    for (const auto& m : n.members()) {
+      std::string path = join("groups", m.key);
+      RouteGroup g;
+      g.name = m.key;
+      g.mark = m.key_mark;
+      if (!expect(m.value, Kind::Object, path)) continue;
+      check_keys(m.value, path, keys_of("group"));
+      if (const Node* v = m.value.find("description"))
+        if (auto s = string_value(*v, join(path, "description"))) g.description = *s;
+      std::optional<AuthPolicy> auth;
+      if (const Node* v = m.value.find("auth")) auth = read_auth_requirements(*v, join(path, "auth"));
+      group_auth_[m.key] = auth;
+      cfg_.groups.push_back(std::move(g));
+    }
+  }
+
+  // The route's auth: its own `auth`, else its group's, else `policies.auth`.
+  void read_route_policies(const Node& r, const std::string& path, Route& route) {
+    std::optional<AuthPolicy> group_auth;
+    if (const Node* v = r.find("group")) {
+      if (auto s = string_value(*v, join(path, "group"))) {
+        auto it = group_auth_.find(*s);
+        if (it == group_auth_.end()) {
+          std::vector<std::string_view> names;
+          for (const auto& g : cfg_.groups) names.push_back(g.name);
+          std::string suggestion = util::nearest(*s, names);
+          error(v->mark, join(path, "group"),
+                "unknown group '" + *s + "'" +
+                    (suggestion.empty() ? (names.empty() ? " (no groups are defined)" : "")
+                                        : " (did you mean '" + suggestion + "'?)"),
+                "config-reference");
+        } else {
+          route.group = *s;
+          group_auth = it->second;
+        }
+      }
+    }
+    std::optional<AuthPolicy> chosen;
+    if (const Node* v = r.find("auth")) {
+      chosen = read_auth_requirements(*v, join(path, "auth"));
+      route.auth_from = "route";
+    } else if (group_auth) {
+      chosen = group_auth;
+      route.auth_from = "group " + route.group;
+    } else if (default_auth_) {
+      chosen = default_auth_;
+      route.auth_from = "policies";
+    }
+    if (chosen) {
+      route.auth = std::move(chosen->auth);
+      route.auth_claims = std::move(chosen->claims);
     }
   }
 
@@ -626,7 +1010,7 @@ class Loader {
       for (const auto& m : route.methods) {
         // cfg_.routes' index, not i: routes that fail to read are not in cfg_.routes.
         auto [it, inserted] = shapes.emplace(std::make_pair(m, route.path.shape()), cfg_.routes.size());
-        if (!inserted) {
+        if (!inserted && it->second < cfg_.routes.size()) {  // (== size: the same method twice in this route)
           const Route& other = cfg_.routes[it->second];
           error(r.mark, path,
                 "duplicate route " + m + " " + route.path.text + ": " + other.key_path + " (line " +
@@ -704,7 +1088,7 @@ class Loader {
     }
     if (mock) route.mock = read_mock(*mock, join(path, "mock"));
     if (proxy) route.proxy = read_proxy(*proxy, join(path, "proxy"), route);
-    if (const Node* v = r.find("auth")) read_route_auth(*v, join(path, "auth"), route);
+    read_route_policies(r, path, route);
     return error_count() == errors_before;
   }
 

@@ -6,7 +6,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "emulator/server/auth.hpp"
+#include "emulator/policy/auth.hpp"
+#include "emulator/policy/credentials.hpp"
 #include "emulator/server/fault.hpp"
 #include "emulator/server/state.hpp"
 #include "emulator/server/proxy.hpp"
@@ -51,6 +52,15 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     nlohmann::ordered_json item = {{"id", r.id}, {"methods", r.methods}, {"path", r.path.text}};
     if (!also_at[i].empty()) item["also_at"] = also_at[i];
     if (!r.operation.empty()) item["operation"] = r.operation;
+    if (!r.auth_from.empty()) {
+      nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
+      for (const auto& alternative : r.auth) {
+        nlohmann::ordered_json names = nlohmann::ordered_json::array();
+        for (const auto& [scheme, scopes] : alternative) names.push_back(scheme);
+        reqs.push_back(std::move(names));
+      }
+      item["auth"] = {{"from", r.auth_from}, {"requirements", std::move(reqs)}};
+    }
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
     else if (!r.state.empty()) item["state"] = r.state;
@@ -74,14 +84,47 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     if (a.type == model::AuthScheme::Type::ApiKey) {
       item["in"] = a.in;
       item["name"] = a.param_name;
-      item["keys"] = std::to_string(a.keys.size()) + " (values not shown)";
+      nlohmann::ordered_json keys = nlohmann::ordered_json::array();  // names and plans; values never
+      if (a.credentials)
+        for (const auto& k : a.credentials->keys) {
+          nlohmann::ordered_json key = {{"name", k.name}};
+          if (!k.plan.empty()) key["plan"] = k.plan;
+          keys.push_back(std::move(key));
+        }
+      item["keys"] = std::move(keys);
     }
-    if (a.type == model::AuthScheme::Type::Basic) item["users"] = std::to_string(a.users.size()) + " (not shown)";
+    if (a.type == model::AuthScheme::Type::Basic) {
+      nlohmann::ordered_json users = nlohmann::ordered_json::array();  // names; passwords and hashes never
+      if (a.credentials)
+        for (const auto& u : a.credentials->users) users.push_back(u.name);
+      item["users"] = std::move(users);
+    }
     if (a.type == model::AuthScheme::Type::Jwt) {
       item["secret"] = a.secret.empty() ? "none" : "set (not shown)";
+      if (a.credentials) {
+        nlohmann::ordered_json keys = nlohmann::ordered_json::array();
+        for (const auto& k : a.credentials->jwt_keys.keys()) {
+          if (k.kty == "oct") continue;
+          nlohmann::ordered_json key = {{"kty", k.kty}};
+          if (!k.kid.empty()) key["kid"] = k.kid;
+          if (!k.crv.empty()) key["crv"] = k.crv;
+          if (k.kty == "RSA") key["bits"] = k.bits;
+          keys.push_back(std::move(key));
+        }
+        item["keys"] = std::move(keys);
+        item["algorithms"] = a.credentials->verify.algorithms.empty() ? a.credentials->jwt_keys.algorithms()
+                                                                      : a.credentials->verify.algorithms;
+        if (!a.credentials->forward_claims.empty()) {
+          nlohmann::ordered_json fwd = nlohmann::ordered_json::object();
+          for (const auto& [claim, header] : a.credentials->forward_claims) fwd[claim] = header;
+          item["forward_claims"] = std::move(fwd);
+        }
+      }
       if (!a.issuer.empty()) item["issuer"] = a.issuer;
       if (!a.audiences.empty()) item["audiences"] = a.audiences;
+      item["leeway"] = util::format_duration(a.leeway);
     }
+    if (!a.files.empty()) item["files"] = a.files;
     auth[a.name] = std::move(item);
   }
   nlohmann::ordered_json effective = {
@@ -100,6 +143,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
       {"auth", auth},
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
+  credential_params_ = policy::credential_query_params(config_);
 }
 
 std::string format_access_record(const AccessRecord& r) {
@@ -135,6 +179,16 @@ std::string format_access_record(const AccessRecord& r) {
   }
   if (r.violations > 0) line += ",\"violations\":" + std::to_string(r.violations);
   if (r.fault) line += std::string(",\"fault\":\"") + r.fault + "\"";
+  if (!r.query.empty()) {
+    line += ",\"query\":\"";
+    util::append_json_escaped(line, r.query);
+    line += '"';
+  }
+  if (!r.principal.empty()) {
+    line += ",\"principal\":\"";
+    util::append_json_escaped(line, r.principal);
+    line += '"';
+  }
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -203,7 +257,11 @@ void wait(model::Duration d) {
 
 void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Response& res, AccessRecord& record) {
   std::string_view raw_path = req.target;
-  if (auto q = raw_path.find('?'); q != std::string_view::npos) raw_path = raw_path.substr(0, q);
+  if (auto q = raw_path.find('?'); q != std::string_view::npos) {
+    // Credentials in the query (api keys, access_token) never reach the log or the journal.
+    record.query = policy::redact_query(raw_path.substr(q + 1), gw.credential_params());
+    raw_path = raw_path.substr(0, q);
+  }
   record.method = req.method;
   record.path = std::string(raw_path);
   record.request_bytes = req.body.size();
@@ -229,7 +287,17 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     const Contract* contract = gw.contract(static_cast<size_t>(match.route));
     model::Validate validate = route.validate.value_or(gw.config().validate);
     record.route = route.id;
-    AuthOutcome auth = authorize(gw.config(), route, req, std::chrono::system_clock::now());
+    policy::AuthOutcome auth = policy::authorize(gw.config(), route, req, std::chrono::system_clock::now());
+    for (const auto& who : auth.principals)
+      if (!who.id.empty()) record.principal += (record.principal.empty() ? "" : ",") + who.id;
+    // Claims the authorizer forwards replace whatever the client sent under those header names.
+    std::optional<httplib::Request> with_claims;
+    if (auth.ok && route.proxy && !auth.strip_headers.empty()) {
+      with_claims = req;
+      for (const auto& name : auth.strip_headers) with_claims->headers.erase(name);
+      for (const auto& [name, value] : auth.forward_headers) with_claims->headers.emplace(name, value);
+    }
+    const httplib::Request& upstream_request = with_claims ? *with_claims : req;
     RequestVerdict verdict;
     if (auth.ok && contract && model::validates_requests(validate)) verdict = contract->check_request(req, match.params);
     record.violations = verdict.violations.size();
@@ -247,7 +315,8 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     }
     if (!auth.ok) {
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
-      if (!auth.www_authenticate.empty()) res.set_header("WWW-Authenticate", auth.www_authenticate);
+      for (const auto& challenge : auth.challenges)
+        if (!challenge.empty()) res.headers.emplace("WWW-Authenticate", challenge);
     } else if (!chaos.error.empty()) {
       set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
     } else if (verdict.status && (route.mock || route.proxy || !route.state.empty())) {
@@ -261,7 +330,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       for (const auto& [k, v] : mock.headers) res.headers.emplace(k, v);
       res.body = mock.body;
     } else if (route.proxy || !route.state.empty()) {
-      if (route.proxy) proxy(gw, route, match.params, raw_path, req, res, record);
+      if (route.proxy) proxy(gw, route, match.params, raw_path, upstream_request, res, record);
       else answer_stateful(route, match.params, raw_path, req, res);
       if (contract && model::validates_responses(validate) && res.status < 500) {
         auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);

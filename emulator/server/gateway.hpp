@@ -30,6 +30,8 @@ class Gateway {
   const Contract* contract(size_t route) const { return contracts_ ? contracts_->for_route(route) : nullptr; }
   // What the constructor noticed and serve should print (base-path aliases that collide).
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // Query parameters that carry credentials (redacted in logs).
+  const std::vector<std::string>& credential_params() const { return credential_params_; }
 
  private:
   model::Config config_;
@@ -38,6 +40,7 @@ class Gateway {
   std::string routes_json_;  // GET /__apigw/routes, built once
   std::string config_json_;  // GET /__apigw/config: the effective config, secrets left out
   std::vector<std::string> warnings_;
+  std::vector<std::string> credential_params_;
 };
 
 // One line of the access log.
@@ -54,6 +57,8 @@ struct AccessRecord {
   size_t violations = 0;    // request or response checks that failed against the OpenAPI operation
   std::string violation_detail;  // the violations as JSON (the journal shows them; the access log only counts)
   const char* fault = nullptr;   // the fault injected instead of an answer (status 0 then)
+  std::string query;             // the query string, credentials REDACTED
+  std::string principal;         // who the auth policy let in: API key name, Basic user or JWT sub
   std::string client;
 };
 

@@ -225,12 +225,12 @@ TEST_CASE("auth schemes and route requirements load; unknown schemes and types a
   auto ok = model::load_config_text(R"(apigw: 1
 auth:
   key: { type: api_key, in: cookie, name: session, keys: ["${KEY}"] }
-  users: { type: basic, users: { alice: secret } }
+  users: { type: basic, users: { alice: "${ALICE_PASSWORD}" } }
   token: { type: jwt, secret: s3cret, issuer: "https://id", audiences: [api], leeway: 5s }
 routes:
   - { method: GET, path: /a, mock: {}, auth: [key, { token: [read, write] }, { key: [], users: [] }] }
 )",
-                                   "g.yaml", env({{"KEY", "k1"}}));
+                                   "g.yaml", env({{"KEY", "k1"}, {"ALICE_PASSWORD", "secret"}}));
   INFO(messages(ok));
   REQUIRE(ok.config);
   const auto& c = *ok.config;

@@ -1,0 +1,416 @@
+// apigw export as a user meets it: each target's artifact from the real binary, what it reports as dropped or
+// approximated, lint errors that stop it, and the aws-rest round trip through apigw import.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "e2e/process.hpp"
+#include "emulator/model/config.hpp"
+
+using e2e::run;
+using e2e::slurp;
+using e2e::source;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Exports into a fresh directory; returns the run and the directory.
+std::pair<e2e::Result, std::string> export_dir(const std::string& config, const std::string& target) {
+  std::string dir = e2e::temp_path("export-" + target);
+  auto r = run({"export", config, "--target", target, "-o", dir});
+  return {r, dir};
+}
+
+json read_json(const std::string& path) {
+  std::string text = slurp(path);
+  REQUIRE_MESSAGE(!text.empty(), path);
+  return json::parse(text);
+}
+
+apigw::model::Config load(const std::string& path) {
+  apigw::model::LoadOptions o;
+  o.missing_env_is_error = false;
+  auto r = apigw::model::load_config_file(path, o);
+  std::string problems;
+  for (const auto& d : r.diagnostics) problems += d.format() + "\n";
+  REQUIRE_MESSAGE(r.config.has_value(), problems);
+  return *r.config;
+}
+
+std::string without_plus(std::string s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (!(s[i] == '+' && i + 1 < s.size() && s[i + 1] == '}')) out += s[i];
+  return out;
+}
+
+// What a user can observe of each method + path: mock status, or the upstream URL and timeout; and who may call it.
+std::map<std::string, std::string> behaviour(const apigw::model::Config& c) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : c.routes)
+    for (const auto& m : r.methods) {
+      std::string what;
+      if (r.mock) {
+        what = "mock " + std::to_string(r.mock->status);
+      } else if (r.proxy) {
+        const auto* b = c.find_backend(r.proxy->backend);
+        REQUIRE(b);
+        auto t = r.proxy->timeout ? *r.proxy->timeout : b->timeout;
+        what = "proxy " + b->url.origin() + b->url.base_path +
+               without_plus(r.proxy->path ? r.proxy->path->text : r.path.text) + " " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count()) + "ms";
+      }
+      std::set<std::string> schemes;
+      for (const auto& alt : r.auth)
+        for (const auto& [name, scopes] : alt) schemes.insert(name);
+      for (const auto& s : schemes) what += " auth:" + s;
+      out[m + " " + r.path.shape()] = what;
+    }
+  return out;
+}
+
+// python3's XML parser on each file: "" when every one is well-formed, else its complaint.
+std::string xml_problems(const std::vector<std::string>& files) {
+  std::string script = e2e::write_temp("xmlcheck.py",
+                                       "import sys, xml.dom.minidom\n"
+                                       "for f in sys.argv[1:]:\n"
+                                       "    try: xml.dom.minidom.parse(f)\n"
+                                       "    except Exception as e: print(f, e)\n");
+  std::string out_path = e2e::temp_path("xmlcheck.out");
+  std::string cmd = "python3 " + script;
+  for (const auto& f : files) cmd += " '" + f + "'";
+  cmd += " > " + out_path + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::string out = slurp(out_path);
+  if (rc != 0 && out.empty()) out = "python3 failed";
+  return out;
+}
+
+// The real linter and the official meta-schema on an exported OpenAPI document. `greedy`: apigw lint's path-params
+// rule reads AWS's greedy {rest+} as a parameter named "rest+" while API Gateway declares it as "rest"; those two
+// findings per greedy path are the only errors allowed.
+void check_valid_openapi(const std::string& file, const std::string& meta_schema, const std::string& greedy = "") {
+  auto lint = run({"lint", file});
+  INFO(lint.out << lint.err);
+  if (greedy.empty()) {
+    CHECK(lint.exit_code == 0);
+  } else {
+    std::istringstream lines(lint.out + lint.err);
+    for (std::string line; std::getline(lines, line);)
+      if (has(line, ": error: ")) CHECK((has(line, "[path-params]") && has(line, greedy)));
+  }
+  // The 2.0 meta-schema $refs draft-04 by its URL: served from the copy in schemas/openapi/.
+  std::string drafts = e2e::temp_path("drafts");
+  fs::create_directories(drafts);
+  fs::copy_file(source("schemas/openapi/draft-04-schema.json"), drafts + "/schema");
+  auto schema = run({"schema", "validate", source(meta_schema), file, "--map", "http://json-schema.org/draft-04/=" + drafts});
+  INFO(schema.out << schema.err);
+  CHECK(schema.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("export aws-rest: integrations, auth, validators and what it reports") {
+  std::string config = source("tests/fixtures/export/proxy.yaml");
+  auto [r, dir] = export_dir(config, "aws-rest");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = read_json(dir + "/openapi.json");
+  CHECK(doc["openapi"] == "3.0.1");
+  CHECK(doc["info"]["title"] == "orders");
+  CHECK(doc["x-amazon-apigateway-api-key-source"] == "HEADER");
+
+  const json& get_user = doc["paths"]["/users/{userId}"]["get"];
+  const json& integ = get_user["x-amazon-apigateway-integration"];
+  CHECK(integ["type"] == "http_proxy");
+  CHECK(integ["httpMethod"] == "GET");
+  CHECK(integ["uri"] == "https://users.example.com/v1/people/{userId}");
+  CHECK(integ["requestParameters"]["integration.request.path.userId"] == "method.request.path.userId");
+  CHECK(integ["timeoutInMillis"] == 3000);
+  CHECK(get_user["security"] == json::parse(R"([{"key": []}])"));
+  bool declared = false;
+  for (const auto& p : get_user["parameters"]) declared = declared || (p["name"] == "userId" && p["in"] == "path");
+  CHECK(declared);
+
+  // Two methods on one route: two operations, ids kept unique.
+  CHECK(doc["paths"]["/users"]["get"]["operationId"] == "users");
+  CHECK(doc["paths"]["/users"]["post"]["operationId"] == "users-post");
+  CHECK(doc["paths"]["/users"]["post"]["x-amazon-apigateway-integration"]["uri"] == "https://users.example.com/v1/users");
+  // Only the parameter the upstream path uses is mapped.
+  const json& order = doc["paths"]["/users/{userId}/orders/{orderId}"]["delete"]["x-amazon-apigateway-integration"];
+  CHECK(order["uri"] == "https://users.example.com/v1/orders/{orderId}");
+  CHECK(order["requestParameters"].size() == 1);
+
+  // The mock: status, header and body exactly as the config loads them.
+  auto cfg = load(config);
+  const apigw::model::Route* status = nullptr;
+  for (const auto& route : cfg.routes)
+    if (route.id == "status") status = &route;
+  REQUIRE(status);
+  const json& mock = doc["paths"]["/status"]["get"]["x-amazon-apigateway-integration"];
+  CHECK(mock["type"] == "mock");
+  CHECK(mock["requestTemplates"]["application/json"] == "{\"statusCode\": 503}");
+  CHECK(mock["responses"]["default"]["statusCode"] == "503");
+  CHECK(mock["responses"]["default"]["responseTemplates"]["application/json"] == status->mock->body);
+  CHECK(mock["responses"]["default"]["responseParameters"]["method.response.header.retry-after"] == "'30'");
+  CHECK(doc["paths"]["/status"]["get"]["responses"]["503"]["headers"].contains("retry-after"));
+
+  // Auth: the API key as API Gateway's key, the JWT as a Cognito authorizer to fill in.
+  const json& schemes = doc["components"]["securitySchemes"];
+  CHECK(schemes["key"] == json::parse(R"({"type":"apiKey","name":"x-api-key","in":"header"})"));
+  CHECK(schemes["token"]["x-amazon-apigateway-authorizer"]["type"] == "cognito_user_pools");
+  // Reported: lint's warning (with the config's location) and the exporter's own notes.
+  CHECK(std::regex_search(r.err, std::regex(R"(proxy\.yaml:\d+:\d+: warn: auth\.token: aws-rest: )")));
+  CHECK(has(r.err, "Cognito"));
+  CHECK(has(r.err, "create-api-key"));
+  CHECK(has(r.err, ": warn: "));
+
+  // stdout gets the same document, byte for byte, every time.
+  auto out1 = run({"export", config, "--target", "aws-rest"});
+  auto out2 = run({"export", config, "--target", "aws-rest"});
+  CHECK(out1.exit_code == 0);
+  CHECK(out1.out == slurp(dir + "/openapi.json"));
+  CHECK(out1.out == out2.out);
+
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+}
+
+TEST_CASE("export aws-rest: the sample gateway, ANY and greedy paths, validators from the linked spec") {
+  auto [r, dir] = export_dir(source("samples/gateway.yaml"), "aws-rest");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = read_json(dir + "/openapi.json");
+  const json& any = doc["paths"]["/upstream/{rest+}"]["x-amazon-apigateway-any-method"];
+  CHECK(any["x-amazon-apigateway-integration"]["uri"] == "http://127.0.0.1:9000/{rest}");
+  CHECK(any["x-amazon-apigateway-integration"]["httpMethod"] == "ANY");
+  CHECK(doc["paths"]["/health"].contains("head"));
+  CHECK(doc["paths"]["/pets"]["post"]["x-amazon-apigateway-integration"]["responses"]["default"]["statusCode"] == "201");
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json", "{rest+}");
+
+  // A route linked to its operation gets the operation's schemas and the request validator.
+  std::string spec_dir = e2e::temp_path("linked");
+  fs::create_directories(spec_dir);
+  fs::copy_file(source("samples/openapi.yaml"), spec_dir + "/openapi.yaml");
+  std::ofstream(spec_dir + "/gateway.yaml") << "apigw: 1\nopenapi: openapi.yaml\nbackends:\n  api: https://api.example.com\n"
+                                               "routes:\n  - method: GET\n    path: /pets\n    operation: GET /pets\n"
+                                               "    proxy: api\n";
+  auto linked = run({"export", spec_dir + "/gateway.yaml", "--target", "aws-rest"});
+  INFO(linked.err);
+  REQUIRE(linked.exit_code == 0);
+  json ldoc = json::parse(linked.out);
+  CHECK(ldoc["paths"]["/pets"]["get"]["x-amazon-apigateway-request-validator"] == "all");
+  CHECK(ldoc["x-amazon-apigateway-request-validators"]["all"]["validateRequestParameters"] == true);
+  CHECK(ldoc["paths"]["/pets"]["get"]["responses"].contains("200"));
+}
+
+TEST_CASE("export aws-rest round trip: import gives back the same routes, backends, mocks and auth") {
+  for (const char* rel : {"samples/gateway.yaml", "tests/fixtures/export/proxy.yaml"}) {
+    INFO(rel);
+    auto [r, dir] = export_dir(source(rel), "aws-rest");
+    REQUIRE(r.exit_code == 0);
+    std::string imported = dir + "/gateway.json";
+    auto imp = run({"import", dir + "/openapi.json", "--format", "json", "-o", imported});
+    INFO(imp.err);
+    REQUIRE(imp.exit_code == 0);
+    auto original = behaviour(load(source(rel)));
+    auto back = behaviour(load(imported));
+    CHECK(original.size() > 3);
+    CHECK(back == original);
+  }
+}
+
+TEST_CASE("export: lint errors stop it with their location; bad input exits 2") {
+  std::string bad = source("tests/fixtures/export/bad-aws.yaml");
+  std::string dir = e2e::temp_path("export-bad");
+  auto r = run({"export", bad, "--target", "aws-rest", "-o", dir});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(std::regex_search(r.err, std::regex(R"(bad-aws\.yaml:\d+:\d+: error: .*60s exceeds .*29s)")));
+  CHECK(has(r.err, "nothing exported"));
+  CHECK_FALSE(fs::exists(dir));
+
+  auto missing = run({"export", "/nonexistent/gateway.yaml", "--target", "aws-rest"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.out.empty());
+
+  auto broken = run({"export", e2e::write_temp("broken.yaml", "apigw: 1\nroutes:\n  - method: GET\n    pth: /x\n"),
+                     "--target", "kong"});
+  CHECK(broken.exit_code == 2);
+  CHECK(has(broken.err, ":4:"));
+
+  auto target = run({"export", source("samples/gateway.yaml"), "--target", "aws"});
+  CHECK(target.exit_code == 2);
+  auto no_target = run({"export", source("samples/gateway.yaml")});
+  CHECK(no_target.exit_code == 2);
+  auto azure_stdout = run({"export", source("tests/fixtures/export/proxy.yaml"), "--target", "azure"});
+  CHECK(azure_stdout.exit_code == 2);
+  CHECK(has(azure_stdout.err, "-o DIR"));
+}
+
+TEST_CASE("export aws-rest: basic auth is reported as needing a Lambda authorizer, never dropped silently") {
+  std::string cfg = e2e::write_temp("basic.yaml",
+                                    "apigw: 1\nauth:\n  users:\n    type: basic\n    users: {alice: \"${ALICE_PASSWORD:-secret}\"}\n"
+                                    "routes:\n  - id: admin\n    method: GET\n    path: /admin\n    auth: [users]\n"
+                                    "    mock: { status: 200, body: hi }\n");
+  auto r = run({"export", cfg, "--target", "aws-rest"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(has(r.err, "Lambda authorizer"));
+  CHECK(has(r.err, "WITHOUT authentication"));
+  json doc = json::parse(r.out);
+  CHECK_FALSE(doc["paths"]["/admin"]["get"].contains("security"));
+  CHECK(doc["paths"]["/admin"]["get"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseTemplates"]
+           .begin()
+           .value() == "hi");
+}
+
+TEST_CASE("export aws-http: http_proxy 1.0 integrations and JWT authorizers") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/jwt-http.yaml"), "aws-http");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = read_json(dir + "/openapi.json");
+  const json& put = doc["paths"]["/items/{itemId}"]["put"];
+  CHECK(put["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "1.0");
+  CHECK(put["x-amazon-apigateway-integration"]["type"] == "http_proxy");
+  CHECK(put["x-amazon-apigateway-integration"]["uri"] == "https://catalog.example.com/api/v2/items/{itemId}");
+  CHECK(put["security"] == json::parse(R"([{"token": ["items.write"]}])"));
+  const json& az = doc["components"]["securitySchemes"]["token"]["x-amazon-apigateway-authorizer"];
+  CHECK(az["type"] == "jwt");
+  CHECK(az["jwtConfiguration"]["issuer"] == "https://issuer.example.com/");
+  CHECK(az["jwtConfiguration"]["audience"] == json::parse(R"(["catalog", "admin"])"));
+  CHECK_FALSE(doc.contains("x-amazon-apigateway-cors"));  // the config sets no CORS
+  CHECK_FALSE(doc["paths"]["/items"]["get"].contains("security"));
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+
+  // Mocks and API keys are what HTTP APIs cannot take: lint's errors stop the export.
+  auto stopped = run({"export", source("tests/fixtures/export/proxy.yaml"), "--target", "aws-http"});
+  CHECK(stopped.exit_code == 2);
+  CHECK(has(stopped.err, "no mock integration"));
+  CHECK(has(stopped.err, "no API keys"));
+}
+
+TEST_CASE("export kong: services, regex routes, auth plugins with consumers, request-termination mocks") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/proxy.yaml"), "kong");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  YAML::Node doc = YAML::LoadFile(dir + "/kong.yaml");
+  CHECK(doc["_format_version"].as<std::string>() == "3.0");
+  YAML::Node users;
+  for (YAML::Node s : doc["services"])
+    if (s["name"].as<std::string>() == "users") users = s;
+  REQUIRE(users);
+  CHECK(users["url"].as<std::string>() == "https://users.example.com/v1");
+  CHECK(users["read_timeout"].as<int>() == 10000);
+  YAML::Node get_user;
+  for (YAML::Node route : users["routes"])
+    if (route["name"].as<std::string>() == "getUser") get_user = route;
+  REQUIRE(get_user);
+  CHECK(get_user["paths"][0].as<std::string>() == "~/users/(?<userId>[^/]+)$");
+  CHECK(get_user["methods"][0].as<std::string>() == "GET");
+  std::set<std::string> plugins;
+  for (YAML::Node p : get_user["plugins"]) plugins.insert(p["name"].as<std::string>());
+  CHECK(plugins == std::set<std::string>{"key-auth", "request-transformer"});
+  for (YAML::Node p : get_user["plugins"])
+    if (p["name"].as<std::string>() == "request-transformer")
+      CHECK(p["config"]["replace"]["uri"].as<std::string>() == "/v1/people/$(uri_captures.userId)");
+
+  YAML::Node mock = doc["routes"][0];
+  CHECK(mock["name"].as<std::string>() == "status");
+  CHECK(mock["plugins"][0]["name"].as<std::string>() == "request-termination");
+  CHECK(mock["plugins"][0]["config"]["status_code"].as<int>() == 503);
+  CHECK(has(r.err, "header retry-after is dropped"));
+
+  std::set<std::string> keys;
+  for (YAML::Node c : doc["consumers"])
+    if (c["keyauth_credentials"]) keys.insert(c["keyauth_credentials"][0]["key"].as<std::string>());
+  CHECK(keys == std::set<std::string>{"key-one", "k<&>\"2"});
+
+  auto again = run({"export", source("tests/fixtures/export/proxy.yaml"), "--target", "kong"});
+  CHECK(again.out == slurp(dir + "/kong.yaml"));
+}
+
+TEST_CASE("export gcp: Swagger 2.0 with x-google-backend and JWT security definitions") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/jwt-http.yaml"), "gcp");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = read_json(dir + "/openapi.json");
+  CHECK(doc["swagger"] == "2.0");
+  const json& get = doc["paths"]["/items/{itemId}"]["get"];
+  CHECK(get["x-google-backend"]["address"] == "https://catalog.example.com/api");
+  CHECK(get["x-google-backend"]["path_translation"] == "APPEND_PATH_TO_ADDRESS");
+  CHECK(get["x-google-backend"]["deadline"] == 20.0);
+  const json& put = doc["paths"]["/items/{itemId}"]["put"];
+  CHECK(put["x-google-backend"]["path_translation"] == "CONSTANT_ADDRESS");
+  CHECK(has(r.err, "query parameters"));
+  const json& token = doc["securityDefinitions"]["token"];
+  CHECK(token["x-google-issuer"] == "https://issuer.example.com/");
+  CHECK(token["x-google-jwks_uri"] == "https://issuer.example.com/.well-known/jwks.json");
+  CHECK(token["x-google-audiences"] == "catalog,admin");
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v2.0-schema.json");
+
+  auto stopped = run({"export", source("tests/fixtures/export/proxy.yaml"), "--target", "gcp"});
+  CHECK(stopped.exit_code == 2);
+  CHECK(has(stopped.err, "is a mock"));
+}
+
+TEST_CASE("export oci: deployment specification with HTTP and stock-response backends, JWT authentication") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/jwt-http.yaml"), "oci");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json spec = read_json(dir + "/deployment.json");
+  const json& authn = spec["requestPolicies"]["authentication"];
+  CHECK(authn["type"] == "JWT_AUTHENTICATION");
+  CHECK(authn["issuers"] == json::parse(R"(["https://issuer.example.com/"])"));
+  CHECK(authn["isAnonymousAccessAllowed"] == true);  // /items is public
+  json by_key;
+  for (const auto& route : spec["routes"]) by_key[route["methods"][0].get<std::string>() + " " + route["path"].get<std::string>()] = route;
+  CHECK(by_key["PUT /items/{itemId}"]["backend"]["url"] == "https://catalog.example.com/api/v2/items/${request.path[itemId]}");
+  CHECK(by_key["PUT /items/{itemId}"]["backend"]["type"] == "HTTP_BACKEND");
+  CHECK(by_key["GET /items/{itemId}"]["requestPolicies"]["authorization"]["allowedScope"] == json::parse(R"(["items.read"])"));
+  CHECK(by_key["GET /items"]["requestPolicies"]["authorization"]["type"] == "ANONYMOUS");
+
+  auto mocks = run({"export", source("tests/fixtures/export/proxy.yaml"), "--target", "oci"});
+  INFO(mocks.err);
+  REQUIRE(mocks.exit_code == 0);
+  json m = json::parse(mocks.out);
+  bool stock = false;
+  for (const auto& route : m["routes"])
+    if (route["path"] == "/status") {
+      stock = route["backend"]["type"] == "STOCK_RESPONSE_BACKEND" && route["backend"]["status"] == 503;
+    }
+  CHECK(stock);
+  CHECK(has(mocks.err, "custom authorizer function"));
+}
+
+TEST_CASE("export azure: OpenAPI plus a well-formed policy per operation") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/proxy.yaml"), "azure");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = read_json(dir + "/openapi.json");
+  CHECK(doc["paths"]["/users/{userId}"]["get"]["operationId"] == "getUser");
+  std::vector<std::string> policies;
+  for (const auto& e : fs::directory_iterator(dir + "/policies")) policies.push_back(e.path().string());
+  CHECK(policies.size() == 6);
+  CHECK(xml_problems(policies) == "");
+  std::string get_user = slurp(dir + "/policies/getUser.xml");
+  CHECK(has(get_user, "<check-header name=\"x-api-key\""));
+  CHECK(has(get_user, "<value>k&lt;&amp;&gt;&quot;2</value>"));
+  CHECK(has(get_user, "<set-backend-service base-url=\"https://users.example.com/v1\" />"));
+  CHECK(has(get_user, "<rewrite-uri template=\"/people/{userId}\""));
+  std::string search = slurp(dir + "/policies/search.xml");
+  CHECK(has(search, "<validate-jwt"));
+  CHECK(has(search, "<audience>orders-api</audience>"));
+  std::string status = slurp(dir + "/policies/status.xml");
+  CHECK(has(status, "<set-status code=\"503\""));
+  CHECK(has(status, "&lt;for&gt; maintenance &amp; more"));
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+}
