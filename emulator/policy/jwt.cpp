@@ -164,6 +164,10 @@ std::optional<Key> key_from_jwk(const nlohmann::json& jwk, std::string* error) {
     if (!x) return std::nullopt;
     auto y = member_bytes(jwk, "y", error);
     if (!y) return std::nullopt;
+    // RFC 7518 6.2.1.2 wants the full length, but some encoders (PyJWT before 2.8) drop leading zero bytes: a
+    // shorter big-endian coordinate means the same number, so it is padded back; a longer one is an error.
+    if (x->size() < size && !x->empty()) x->insert(0, size - x->size(), '\0');
+    if (y->size() < size && !y->empty()) y->insert(0, size - y->size(), '\0');
     if (x->size() != size || y->size() != size) {
       if (error) *error = "'x' and 'y' of a " + k.crv + " key are " + std::to_string(size) + " bytes each";
       return std::nullopt;

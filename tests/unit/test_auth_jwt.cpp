@@ -87,6 +87,34 @@ TEST_CASE("every supported algorithm signs and verifies; the public JWKS is enou
   }
 }
 
+TEST_CASE("an EC JWK whose coordinate lost its leading zero byte (PyJWT before 2.8) still loads and verifies") {
+  // About one P-256 key in 128 has a coordinate starting with a zero byte; make keys until one does.
+  for (int i = 0; i < 20000; ++i) {
+    std::string error;
+    auto k = generate_key("ES256", &error);
+    REQUIRE_MESSAGE(k, error);
+    json jwk = public_jwk(*k, "ES256");
+    for (const char* c : {"x", "y"}) {
+      auto bytes = b64url_decode(jwk[c].get<std::string>());
+      REQUIRE(bytes);
+      REQUIRE(bytes->size() == 32);
+      if ((*bytes)[0] != '\0') continue;
+      json short_jwk = jwk;
+      short_jwk[c] = b64url_encode(bytes->substr(1));
+      auto set = KeySet::from_jwks(json{{"keys", json::array({short_jwk})}}, &error);
+      REQUIRE_MESSAGE(set, error);
+      auto v = verify(token({{"sub", "u1"}}, *k, "ES256"), *set, opts(), k_now);
+      CHECK_MESSAGE(v.ok, v.error);
+      json long_jwk = jwk;
+      long_jwk[c] = b64url_encode(std::string(1, '\x01') + *bytes);
+      CHECK_FALSE(KeySet::from_jwks(json{{"keys", json::array({long_jwk})}}, &error));
+      CHECK(error.find("are 32 bytes each") != std::string::npos);
+      return;
+    }
+  }
+  FAIL("no key with a leading zero byte in 20000 tries");
+}
+
 TEST_CASE("alg none, algorithms off the allow-list and HS/RS key confusion are refused") {
   const Key& rsa = key_for("RS256");
   KeySet pub = public_set(rsa);
