@@ -127,6 +127,15 @@ int find_apigw_pid(const std::string& config_path) {
   return found;
 }
 
+// The most the gateway's peak RSS may grow while bodies stream through it. Under AddressSanitizer (the CI's second
+// build) freed chunks wait in ASan's quarantine (256 MiB by default), so RSS grows with the bytes streamed even though
+// nothing is kept: the bound is only asserted in uninstrumented builds; the sanitizer build checks the bytes alone.
+#ifdef __SANITIZE_ADDRESS__
+constexpr long k_rss_bound_kib = 1024L * 1024 * 1024;
+#else
+constexpr long k_rss_bound_kib = 40 * 1024;
+#endif
+
 // A /proc/PID/status field in KiB (VmRSS, VmHWM).
 long status_kib(int pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -265,7 +274,7 @@ TEST_CASE("proxy stream: an 80 MiB upload and an 80 MiB download pass through in
   long peak = status_kib(g.pid, "VmHWM");
   MESSAGE("apigw RSS baseline " << baseline / 1024 << " MiB, peak after 80 MiB up + 24 MiB chunked up + 80 MiB down: "
                                 << peak / 1024 << " MiB");
-  CHECK(peak - baseline < 40 * 1024);
+  CHECK(peak - baseline < k_rss_bound_kib);
 
   // The access log has the real sizes.
   auto up_log = last_log(g, "/upload");
@@ -307,7 +316,7 @@ TEST_CASE("proxy stream: a chunked upstream response without Content-Length is s
   CHECK(check.wrong == 0);
   long peak = status_kib(g.pid, "VmHWM");
   MESSAGE("apigw RSS baseline " << baseline / 1024 << " MiB, peak after a 64 MiB chunked download: " << peak / 1024 << " MiB");
-  CHECK(peak - baseline < 40 * 1024);
+  CHECK(peak - baseline < k_rss_bound_kib);
 
   // A small chunked answer stays buffered: an ordinary response with a length, on a kept-alive connection.
   auto small = client.Get("/chunked?size=1000");
