@@ -132,7 +132,7 @@ const std::regex* cached_regex(const std::string& source) {
   if (auto it = cache.find(source); it != cache.end()) return it->second ? &*it->second : nullptr;
   if (cache.size() > 512) cache.clear();
   std::optional<std::regex> re;
-  if (format::regex_nesting(source) <= format::k_max_regex_nesting) {
+  if (format::regex_refusal(source).empty()) {
     try {
       re.emplace(source, std::regex::ECMAScript | std::regex_constants::__polynomial);
     } catch (const std::regex_error&) {

@@ -223,10 +223,7 @@ std::shared_ptr<const std::regex> cached_regex(const std::string& source, std::s
     return it->second.re;
   }
   Entry entry;
-  if (format::regex_nesting(source) > format::k_max_regex_nesting) {
-    error = "groups nested more than " + std::to_string(format::k_max_regex_nesting) + " deep";
-    return nullptr;
-  }
+  if (error = format::regex_refusal(source); !error.empty()) return nullptr;
   std::string translated;  // \p{...} escapes become classes (format::translate_unicode_properties)
   if (!format::translate_unicode_properties(source, translated, error)) return nullptr;
   try {

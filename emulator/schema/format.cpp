@@ -6,6 +6,7 @@
 #include <cmath>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "emulator/schema/value.hpp"
 
@@ -383,7 +384,7 @@ bool base64(std::string_view s) {
 }
 
 bool regex(const std::string& source) {
-  if (regex_nesting(source) > k_max_regex_nesting) return false;
+  if (!regex_refusal(source).empty()) return false;
   std::string s, problem;
   if (!translate_unicode_properties(source, s, problem)) return false;
   try {
@@ -540,6 +541,94 @@ size_t regex_nesting(std::string_view source) {
     }
   }
   return deepest;
+}
+
+unsigned long long regex_expanded_size(std::string_view source) {
+  static constexpr unsigned long long cap = k_max_regex_states + 1;
+  auto sat_mul = [](unsigned long long a, unsigned long long b) {
+    return (b != 0 && a > cap / b) ? cap : std::min(cap, a * b);
+  };
+  auto sat_add = [](unsigned long long a, unsigned long long b) { return std::min(cap, a + b); };
+  struct Frame {
+    unsigned long long total = 0;  // expanded size of the group so far
+    unsigned long long last = 0;   // size of the last atom, which a quantifier repeats
+  };
+  std::vector<Frame> stack(1);
+  auto atom = [&](unsigned long long size) {
+    stack.back().last = size;
+    stack.back().total = sat_add(stack.back().total, size);
+  };
+  auto repeat = [&](unsigned long long times) {  // the last atom now appears `times` times
+    Frame& f = stack.back();
+    if (times == 0) times = 1;
+    f.total = sat_add(f.total, sat_mul(f.last, times - 1));
+    f.last = sat_mul(f.last, times);
+  };
+  for (size_t i = 0; i < source.size(); ++i) {
+    char c = source[i];
+    if (c == '\\') {
+      ++i;
+      atom(1);
+    } else if (c == '[') {
+      for (++i; i < source.size() && source[i] != ']'; ++i)
+        if (source[i] == '\\') ++i;
+      atom(1);
+    } else if (c == '(') {
+      stack.emplace_back();
+    } else if (c == ')') {
+      if (stack.size() == 1) {
+        atom(1);
+        continue;
+      }
+      unsigned long long size = std::max<unsigned long long>(1, stack.back().total);
+      stack.pop_back();
+      atom(size);
+    } else if (c == '|') {
+      stack.back().last = 0;
+    } else if (c == '*' || c == '?') {
+      if (c == '?' && i > 0 && (source[i - 1] == '*' || source[i - 1] == '+' || source[i - 1] == '?' ||
+                                source[i - 1] == '}'))
+        continue;  // lazy marker
+      repeat(1);
+    } else if (c == '+') {
+      repeat(2);
+    } else if (c == '{') {
+      // {n}, {n,} or {n,m}; anything else is a literal brace
+      size_t j = i + 1;
+      unsigned long long lo = 0, hi = 0;
+      bool any = false, comma = false, any_hi = false;
+      for (; j < source.size() && source[j] >= '0' && source[j] <= '9'; ++j, any = true)
+        lo = sat_add(sat_mul(lo, 10), static_cast<unsigned long long>(source[j] - '0'));
+      if (j < source.size() && source[j] == ',') {
+        comma = true;
+        for (++j; j < source.size() && source[j] >= '0' && source[j] <= '9'; ++j, any_hi = true)
+          hi = sat_add(sat_mul(hi, 10), static_cast<unsigned long long>(source[j] - '0'));
+      }
+      if (!any || j >= source.size() || source[j] != '}') {
+        atom(1);
+        continue;
+      }
+      unsigned long long times = comma ? (any_hi ? std::max(lo, hi) : lo + 1) : lo;
+      repeat(std::min(cap, times));
+      i = j;
+    } else {
+      atom(1);
+    }
+  }
+  while (stack.size() > 1) {  // unclosed groups: std::regex refuses them; count what was seen
+    unsigned long long size = stack.back().total;
+    stack.pop_back();
+    atom(size);
+  }
+  return stack.back().total;
+}
+
+std::string regex_refusal(std::string_view source) {
+  if (regex_nesting(source) > k_max_regex_nesting)
+    return "groups nested more than " + std::to_string(k_max_regex_nesting) + " deep";
+  if (regex_expanded_size(source) > k_max_regex_states)
+    return "repetition counts expand past " + std::to_string(k_max_regex_states) + " atoms";
+  return {};
 }
 
 Id lookup(std::string_view name) {

@@ -39,6 +39,13 @@ Id lookup(std::string_view name);
 // deeper than k_max_regex_nesting are refused rather than compiled.
 size_t regex_nesting(std::string_view source);
 inline constexpr size_t k_max_regex_nesting = 100;
+// std::regex copies a repeated atom once per count ({n,m} makes m copies), and libstdc++ reads a count into an int
+// without an overflow check. Sources whose repetitions would expand past k_max_regex_states atoms (nested counts
+// multiply) are refused, as are counts too large to read.
+inline constexpr unsigned long long k_max_regex_states = 100000;
+unsigned long long regex_expanded_size(std::string_view source);  // saturates at k_max_regex_states + 1
+// Empty when std::regex may be handed `source`; otherwise why not ("groups nested more than 100 deep", ...).
+std::string regex_refusal(std::string_view source);
 // ECMA-262 Unicode property escapes (\p{L}, \P{Lu}, \p{General_Category=Nd}, ...) rewritten into classes std::regex
 // understands, which match UTF-8 bytes: exact on ASCII; every non-ASCII character is taken to have the property (and
 // its negation), so a pattern never rejects non-ASCII text it would accept in a Unicode-aware engine, but may accept

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "emulator/schema/compiled.hpp"
+#include "emulator/schema/format.hpp"
 #include "emulator/schema/schema.hpp"
 #include "emulator/schema/source.hpp"
 
@@ -420,4 +421,30 @@ TEST_CASE("schema: Swagger 2.0 `type: file` compiles and accepts any value") {
   CHECK(check(*s, R"({"upload": 3})") == "");
   std::vector<std::string> errors;
   CHECK(!compile(R"({"type": "file"})", Dialect::Draft2020, &errors));  // only Swagger 2.0 has it
+}
+
+TEST_CASE("schema: patterns whose repetition counts would blow up std::regex are refused with a reason") {
+  // libstdc++ reads a count into an int without an overflow check (undefined behaviour, found by fuzz_schema), and
+  // copies the repeated atom once per count: such sources never reach std::regex.
+  std::vector<std::string> errors;
+  CHECK_FALSE(compile(R"({"pattern": "[0-9]{6666666666666666666662,}"})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].rfind("#/pattern: invalid regular expression '[0-9]{6666666666666666666662,}': repetition counts "
+                        "expand past 100000 atoms",
+                        0) == 0);
+  errors.clear();
+  CHECK_FALSE(compile(R"({"pattern": "((ab){1000}){1000}"})", Dialect::Draft2020, &errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("repetition counts expand past") != std::string::npos);
+  // the counts real specs use are untouched
+  auto s = compile(R"({"pattern": "^(\\d{1,3}\\.){3}\\d{1,3}$|^[a-z]{1,255}$|^x{2,}?$"})");
+  CHECK(check(*s, R"("10.0.0.1")") == "");
+  CHECK(check(*s, R"("abc")") == "");
+  CHECK(check(*s, R"("1.2")") != "");
+  CHECK(schema::format::regex_expanded_size("a{3}") == 3);
+  CHECK(schema::format::regex_expanded_size("(ab){3}c") == 7);
+  CHECK(schema::format::regex_expanded_size("[a{9}]x{2,5}") == 6);
+  CHECK(schema::format::regex_expanded_size("a\\{99999999}") == 11);  // an escaped brace is no count
+  CHECK(schema::format::regex_refusal("((a{100}){100}){100}") != "");
+  CHECK(schema::format::regex_refusal("^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$") == "");
 }
