@@ -116,18 +116,21 @@ std::optional<std::string> pointer_of(const OpenApiInput& in, Located l) {
 std::string op_pointer(const OpenApiInput& in, const openapi::Operation& op) {
   if (!in.in_root(op.node))  // a path item $ref'd from another file
     if (auto real = pointer_of(in, op.node)) return *real;
+  if (!op.callback_location.empty()) return pointer(op.callback_location);
   return pointer({op.webhook ? "webhooks" : "paths", op.path, op.method});
 }
 
 std::string op_name(const openapi::Operation& op) {
   std::string m = op.method;
   std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (!op.callback.empty()) return m + " callback '" + op.callback + "' (" + op.path + ")";
   return op.webhook ? m + " webhook '" + op.path + "'" : m + " " + op.path;
 }
 
 namespace {
 
-// The operations under paths, then (3.1) those under webhooks: what every per-operation rule checks.
+// The operations under paths, then those under (3.1) webhooks and (3.x) callbacks: what every per-operation rule
+// checks.
 template <class Visit>
 void each_operation(const OpenApiInput& in, const Visit& visit) {
   for (const auto& op : in.model.operations) visit(op);
@@ -287,7 +290,9 @@ std::vector<std::string> template_names(const std::string& text, bool* ok = null
       if (close == std::string::npos) break;
       continue;
     }
-    names.push_back(text.substr(i + 1, close - i - 1));
+    std::string name = text.substr(i + 1, close - i - 1);
+    if (name.size() > 1 && name.back() == '+') name.pop_back();  // AWS's greedy {proxy+} declares `proxy`
+    names.push_back(std::move(name));
     i = close;
   }
   if (ok) *ok = good;
@@ -860,7 +865,8 @@ void info_description(const OpenApiInput& in, const Rule& self, diag::Diagnostic
     add(out, self, root_file(in), info->mark, "/info", "info has no description of the API");
 }
 
-// A finding at each operation (webhooks included) that `lacks`.
+// A finding at each operation (webhooks and callbacks included) that `lacks`. The documentation rules (description,
+// summary, tags) leave callbacks out, as Spectral does: documentation shows a callback under its operation.
 template <class Lacks>
 void each_operation_lacking(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out, const char* suffix,
                             const char* what, const Lacks& lacks) {
@@ -871,16 +877,21 @@ void each_operation_lacking(const OpenApiInput& in, const Rule& self, diag::Diag
 
 void operation_description(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   each_operation_lacking(in, self, out, "", " has no description",
-                         [](const openapi::Operation& op) { return !has_text(op.node.node->find("description")); });
+                         [](const openapi::Operation& op) {
+                           return op.callback.empty() && !has_text(op.node.node->find("description"));
+                         });
 }
 
 void operation_summary(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   each_operation_lacking(in, self, out, "", " has no summary",
-                         [](const openapi::Operation& op) { return !has_text(op.node.node->find("summary")); });
+                         [](const openapi::Operation& op) {
+                           return op.callback.empty() && !has_text(op.node.node->find("summary"));
+                         });
 }
 
 void operation_tags(const OpenApiInput& in, const Rule& self, diag::Diagnostics& out) {
   each_operation_lacking(in, self, out, "", " has no tags", [](const openapi::Operation& op) {
+    if (!op.callback.empty()) return false;
     const Node* tags = op.node.node->find("tags");
     return !tags || !tags->is_array() || tags->items().empty();
   });

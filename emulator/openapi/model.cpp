@@ -57,6 +57,8 @@ class Normalizer {
   const Spec& spec_;
   diag::Diagnostics* warnings_;
   Model model_;
+  // Set by callbacks() for the operation() call it makes: the callback's name and location.
+  std::optional<std::pair<std::string, std::vector<std::string>>> pending_callback_;
 
   bool swagger() const { return spec_.version() == Version::Swagger2; }
 
@@ -257,6 +259,12 @@ class Normalizer {
     o.mark = om.key_mark;
     o.webhook = webhook;
     o.key_path = (webhook ? "webhooks[" : "paths[") + nlohmann::json(path).dump() + "]." + om.key;
+    if (pending_callback_) {
+      o.callback = std::move(pending_callback_->first);
+      o.callback_location = std::move(pending_callback_->second);
+      pending_callback_.reset();
+      o.key_path = "callbacks[" + nlohmann::json(o.callback).dump() + "][" + nlohmann::json(path).dump() + "]." + om.key;
+    }
     o.operation_id = str(op.node->find("operationId"));
     o.summary = str(op.node->find("summary"));
     const Node* dep = op.node->find("deprecated");
@@ -329,7 +337,39 @@ class Normalizer {
       }
 
     if (const Node* sec = op.node->find("security")) o.security = requirements(*sec);
+    std::vector<std::string> location = o.callback_location;
+    if (location.empty()) location = {webhook ? "webhooks" : "paths", path, om.key};
     (webhook ? model_.webhooks : model_.operations).push_back(std::move(o));
+    if (!swagger()) callbacks(op, location);
+  }
+
+  // 3.x `callbacks: {name: {expression: path item}}`: requests the API sends; their operations are checked like
+  // webhooks. A callback inside a callback is read too (the spec allows it), each under its own location.
+  void callbacks(Located op, const std::vector<std::string>& op_location) {
+    const Node* cbs = op.node->find("callbacks");
+    if (!cbs || !cbs->is_object()) return;
+    for (const auto& cm : cbs->members()) {
+      if (cm.key.rfind("x-", 0) == 0) continue;
+      Located cb = spec_.deref({&cm.value, op.file}, nullptr);
+      if (!cb || !cb.node->is_object()) continue;
+      for (const auto& em : cb.node->members()) {
+        if (em.key.rfind("x-", 0) == 0) continue;
+        Located item = spec_.deref({&em.value, cb.file}, nullptr);
+        if (!item || !item.node->is_object()) continue;
+        std::vector<Parameter> shared;
+        if (const Node* ps = item.node->find("parameters")) shared = parameters({ps, item.file}, nullptr);
+        for (const auto& om : item.node->members()) {
+          if (std::find_if(k_methods.begin(), k_methods.end(), [&](const char* m) { return om.key == m; }) ==
+                  k_methods.end() ||
+              !om.value.is_object())
+            continue;
+          std::vector<std::string> location = op_location;
+          location.insert(location.end(), {"callbacks", cm.key, em.key, om.key});
+          pending_callback_ = {cm.key, std::move(location)};
+          operation(em.key, om, {&om.value, item.file}, shared, true);
+        }
+      }
+    }
   }
 
   void swagger_body(Operation& o, Located op, const std::vector<std::pair<Located, std::string>>& bodies) {

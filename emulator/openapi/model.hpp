@@ -73,6 +73,10 @@ struct Operation {
   doc::Mark mark;        // of the method key
   std::string key_path;  // paths["/pets"].get
   bool webhook = false;  // 3.1: under `webhooks` (path is the webhook's name; the API sends the request)
+  // 3.x `callbacks` of another operation (also sent by the API, so `webhook` is true): the callback's name, and the
+  // JSON pointer tokens from the document root to this operation; `path` is the callback's runtime expression.
+  std::string callback;
+  std::vector<std::string> callback_location;
 };
 
 struct SecurityScheme {
@@ -99,7 +103,7 @@ struct Model {
   std::string api_version;
   std::vector<Server> servers;
   std::vector<Operation> operations;  // in document order
-  std::vector<Operation> webhooks;    // 3.1 `webhooks`: outgoing calls, not routes (lint checks them)
+  std::vector<Operation> webhooks;    // 3.1 `webhooks` and 3.x `callbacks`: outgoing calls, not routes (lint checks them)
   std::vector<SecurityScheme> security_schemes;
   std::vector<SecurityRequirement> security;  // the document's default
   std::deque<doc::Node> synthesized;           // owns schemas made for Swagger 2.0; deque keeps addresses stable

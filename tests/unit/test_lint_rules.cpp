@@ -317,3 +317,24 @@ TEST_CASE("route-operation-exists: serve's own lookup (Contracts::build), with d
   auto clean = lint::lint_files({fixture("targets/operations-ok.yaml")}, options).diagnostics;
   CHECK(findings(clean, "route-operation-exists").empty());
 }
+
+TEST_CASE("callbacks are checked like webhooks; {proxy+} declares the parameter `proxy`") {
+  auto ds = lint_all("callbacks.yaml");
+  INFO(text(ds));
+  CHECK(findings(ds, "path-params").empty());
+  CHECK(findings(ds, "operation-id-unique") ==
+        std::vector<std::string>{"18:28: operationId 'subscribe' is also used by POST /subscriptions"});
+  auto examples = findings(ds, "example-valid");
+  REQUIRE(examples.size() == 1);
+  CHECK(examples[0] == "23:38: example does not match its schema: /count: expected integer, got string \"many\"");
+  // documentation rules leave callbacks out (as Spectral does); the path operations are still checked
+  auto descriptions = findings(ds, "operation-description");
+  CHECK(descriptions.size() == 2);
+  CHECK(std::none_of(descriptions.begin(), descriptions.end(),
+                     [](const std::string& s) { return s.find("callback") != std::string::npos; }));
+  bool pointer_seen = false;
+  for (const auto& d : ds)
+    if (d.rule == "operation-id-unique")
+      pointer_seen = d.path == "/paths/~1subscriptions/post/callbacks/onEvent/{$request.body#~1callbackUrl}/post/operationId";
+  CHECK(pointer_seen);
+}
