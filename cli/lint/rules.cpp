@@ -21,24 +21,19 @@ bool is_local_host(const std::string& host) {
 
 // Every target of a backend (`url`, or each of `urls`: requests go round-robin, so one plain target is enough).
 void upstream_plain_http(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
-  std::optional<doc::Document> raw;  // read again only to point at one item of a `urls` list
   for (const auto& b : cfg.backends) {
     const std::vector<model::Url>& targets = b.urls.empty() ? std::vector<model::Url>{b.url} : b.urls;
     for (size_t i = 0; i < targets.size(); ++i) {
       const model::Url& u = targets[i];
       if (u.scheme != "http" || is_local_host(u.host)) continue;
+      doc::Mark mark = i < b.url_marks.size() ? b.url_marks[i] : b.mark;
       if (targets.size() == 1) {
-        add(out, self, cfg, b.mark, "backends." + b.name,
+        // at the url; the path stays the backend's, as before, so baseline fingerprints still match
+        add(out, self, cfg, mark, "backends." + b.name,
             "backend '" + b.name + "' is plain http to a non-local host (" + u.host +
                 "); traffic and credentials travel unencrypted");
         continue;
       }
-      if (!raw) raw = doc::load_file(cfg.file);
-      doc::Mark mark = b.mark;
-      if (const doc::Node* backends = raw->ok() ? raw->root.find("backends") : nullptr)
-        if (const doc::Node* backend = backends->find(b.name))
-          if (const doc::Node* urls = backend->find("urls"); urls && urls->is_array() && i < urls->items().size())
-            mark = urls->items()[i].mark;
       std::string item = "urls[" + std::to_string(i) + "]";
       add(out, self, cfg, mark, "backends." + b.name + "." + item,
           "backend '" + b.name + "': target " + item + " is plain http to a non-local host (" + u.host +

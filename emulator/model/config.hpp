@@ -42,6 +42,7 @@ struct Backend {
   Url url;               // the first target (lint and cost look at it)
   std::vector<Url> urls;                   // every target, `url:` or `urls:`; requests go round-robin
   std::vector<std::string> urls_text;      // as written, for the effective config
+  std::vector<doc::Mark> url_marks;        // where each target is written (lint points at it)
   Duration timeout = std::chrono::seconds(29);  // AWS REST APIs allow at most 29 s
   int retries = 1;                              // extra attempts for idempotent methods after a connection failure
   Duration unhealthy_for = std::chrono::seconds(10);  // a target that failed to connect is skipped this long

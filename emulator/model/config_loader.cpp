@@ -984,6 +984,7 @@ class Loader {
     }
     backend.urls.push_back(*u);
     backend.urls_text.push_back(text);
+    backend.url_marks.push_back(n.mark);
   }
 
   void read_routes(const Node& n) {

@@ -139,7 +139,7 @@ TEST_CASE("upstream-plain-http: every target of a backend with several urls, at 
   CHECK(findings(ds, "upstream-plain-http") ==
         Lines{"gateway-urls.yaml:8:9 /backends/pool/urls/1: backend 'pool': target urls[1] is plain http to a "
               "non-local host (b.example.com); traffic and credentials travel unencrypted",
-              "gateway-urls.yaml:10:3 /backends/single: backend 'single' is plain http to a non-local host "
+              "gateway-urls.yaml:10:18 /backends/single: backend 'single' is plain http to a non-local host "
               "(c.example.com); traffic and credentials travel unencrypted"});
   auto ok = lint_all("gateway-urls-ok.yaml");
   CHECK_MESSAGE(findings(ok, "upstream-plain-http").empty(), text(ok));
