@@ -350,17 +350,57 @@ class Importer {
     if (type == "mock") {
       nlohmann::ordered_json mock = {{"status", 200}};
       if (const Node* resp = integ.find("responses"))
-        if (const Node* def = resp->find("default"))
+        if (const Node* def = resp->find("default")) {
           if (const Node* code = def->find("statusCode")) {
             std::string c = code->is_string() ? code->as_string() : code->to_json().dump();
             if (c.size() == 3 && std::all_of(c.begin(), c.end(), ::isdigit)) mock["status"] = std::stoi(c);
           }
+          mock_response(mock, *def, *op.file, opath + ".x-amazon-apigateway-integration.responses.default");
+        }
       route["mock"] = mock;
       return true;
     }
     warn(*op.file, integ.mark, opath + ".x-amazon-apigateway-integration",
          "integration type '" + type + "' (Lambda and AWS service integrations) is not supported yet; route mocked from the spec");
     return false;
+  }
+
+  // A mock integration's default response: static `responseParameters` ('value' in quotes) become headers, the first
+  // `responseTemplates` entry the body (JSON when its media type is JSON and it parses, else the text as written).
+  void mock_response(nlohmann::ordered_json& mock, const Node& def, const std::string& file, const std::string& path) {
+    static constexpr std::string_view k_header = "method.response.header.";
+    nlohmann::ordered_json headers = nlohmann::ordered_json::object();
+    if (const Node* params = def.find("responseParameters"); params && params->is_object())
+      for (const auto& pm : params->members()) {
+        if (pm.key.rfind(k_header, 0) != 0) continue;
+        std::string name = pm.key.substr(k_header.size());
+        const std::string value = pm.value.is_string() ? pm.value.as_string() : "";
+        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'')
+          headers[name] = value.substr(1, value.size() - 2);
+        else
+          warn(file, pm.value.mark, path + ".responseParameters",
+               "header '" + name + "' is mapped from '" + value + "', not a static value; not imported");
+      }
+    const Node* templates = def.find("responseTemplates");
+    if (templates && templates->is_object() && !templates->members().empty()) {
+      const auto& first = templates->members().front();
+      std::string media = util::to_lower(first.key);
+      std::string text = first.value.is_string() ? first.value.as_string() : "";
+      bool json_media = media.find("json") != std::string::npos;
+      nlohmann::ordered_json parsed(nlohmann::ordered_json::value_t::discarded);
+      if (json_media) parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+      if (!parsed.is_discarded()) {
+        mock["body"] = std::move(parsed);
+        if (media.rfind("application/json", 0) != 0) headers["content-type"] = first.key;
+      } else {
+        mock["body"] = text;
+        if (media.rfind("text/plain", 0) != 0) headers["content-type"] = first.key;
+        if (text.find('$') != std::string::npos || text.find("#set") != std::string::npos)
+          warn(file, first.value.mark, path + ".responseTemplates",
+               "the mapping template may use Velocity ($, #set); the mock answers it as written");
+      }
+    }
+    if (!headers.empty()) mock["headers"] = std::move(headers);
   }
 
   void note_unmapped(const Node& root) {

@@ -53,14 +53,18 @@ std::string without_plus(std::string s) {
   return out;
 }
 
-// What a user can observe of each method + path: mock status, or the upstream URL and timeout; and who may call it.
+// What a user can observe of each method + path: mock status, body and headers, or the upstream URL and timeout; and
+// who may call it.
 std::map<std::string, std::string> behaviour(const apigw::model::Config& c) {
   std::map<std::string, std::string> out;
   for (const auto& r : c.routes)
     for (const auto& m : r.methods) {
       std::string what;
       if (r.mock) {
-        what = "mock " + std::to_string(r.mock->status);
+        what = "mock " + std::to_string(r.mock->status) + " " + r.mock->body;
+        std::set<std::string> headers;
+        for (const auto& [name, value] : r.mock->headers) headers.insert(name + ": " + value);
+        for (const auto& h : headers) what += " [" + h + "]";
       } else if (r.proxy) {
         const auto* b = c.find_backend(r.proxy->backend);
         REQUIRE(b);
@@ -212,7 +216,7 @@ TEST_CASE("export aws-rest: the sample gateway, ANY and greedy paths, validators
   CHECK(ldoc["paths"]["/pets"]["get"]["responses"].contains("200"));
 }
 
-TEST_CASE("export aws-rest round trip: import gives back the same routes, backends, mocks and auth") {
+TEST_CASE("export aws-rest round trip: import gives back the same routes, backends, mocks (bodies, headers) and auth") {
   for (const char* rel : {"samples/gateway.yaml", "tests/fixtures/export/proxy.yaml"}) {
     INFO(rel);
     auto [r, dir] = export_dir(source(rel), "aws-rest");
