@@ -625,6 +625,24 @@ class Exporter {
 
   // ---- OCI API Gateway deployment specification ---------------------------------------------------------------------
 
+  // OCI writes a wildcard parameter {name*} where AWS (and apigw) write the greedy {name+}.
+  static std::string oci_path(const router::PathTemplate& t) {
+    bool greedy = std::any_of(t.segments.begin(), t.segments.end(),
+                              [](const Segment& s) { return s.kind == Segment::Kind::Greedy; });
+    if (!greedy) return t.text;
+    std::string out;
+    for (const auto& s : t.segments) {
+      out += "/";
+      switch (s.kind) {
+        case Segment::Kind::Literal: out += s.literal; break;
+        case Segment::Kind::Mixed: out += s.prefix + "{" + s.param + "}" + s.suffix; break;
+        case Segment::Kind::Param: out += "{" + s.param + "}"; break;
+        case Segment::Kind::Greedy: out += "{" + s.param + "*}"; break;
+      }
+    }
+    return out;
+  }
+
   void oci() {
     json spec;
     json policies = json::object();
@@ -658,7 +676,7 @@ class Exporter {
     json routes = json::array();
     for (const auto& r : cfg_.routes) {
       json route;
-      route["path"] = r.path.text;
+      route["path"] = oci_path(r.path);
       json methods = json::array();
       for (const auto& m : r.methods) methods.push_back(m);
       route["methods"] = methods;
@@ -666,8 +684,7 @@ class Exporter {
         const model::Backend* b = backend_of(r);
         if (!b) continue;
         std::string url = origin(b->url) + b->url.base_path;
-        std::string path = r.proxy->path ? r.proxy->path->text : r.path.text;
-        router::PathTemplate t = r.proxy->path ? *r.proxy->path : r.path;
+        const router::PathTemplate& t = r.proxy->path ? *r.proxy->path : r.path;
         std::string out;
         for (const auto& s : t.segments) {
           out += "/";
@@ -678,13 +695,21 @@ class Exporter {
           }
         }
         if (t.segments.empty() || t.trailing_slash) out += "/";
+        // OCI's limits: a connection within 75 s, reading and sending within 300 s.
+        int64_t seconds = std::max<int64_t>(1, millis(timeout_of(r)) / 1000);
+        if (seconds > 75)
+          approximated(r, "proxy.timeout",
+                       "connectTimeoutInSeconds is at most 75 (the read and send timeouts keep " +
+                           std::to_string(std::min<int64_t>(seconds, 300)) + ")");
+        if (seconds > 300)
+          approximated(r, "proxy.timeout", "read and send timeouts are at most 300 s; " + std::to_string(seconds) +
+                                               " s exported as 300");
         route["backend"] = {{"type", "HTTP_BACKEND"},
                             {"url", url + out},
-                            {"connectTimeoutInSeconds", std::max<int64_t>(1, millis(timeout_of(r)) / 1000)},
-                            {"readTimeoutInSeconds", std::max<int64_t>(1, millis(timeout_of(r)) / 1000)},
-                            {"sendTimeoutInSeconds", std::max<int64_t>(1, millis(timeout_of(r)) / 1000)},
+                            {"connectTimeoutInSeconds", std::min<int64_t>(seconds, 75)},
+                            {"readTimeoutInSeconds", std::min<int64_t>(seconds, 300)},
+                            {"sendTimeoutInSeconds", std::min<int64_t>(seconds, 300)},
                             {"isSslVerifyDisabled", !b->tls_verify}};
-        (void)path;
       } else {
         model::MockResponse m = answer(r);
         json headers = json::array();
@@ -696,8 +721,7 @@ class Exporter {
         if (!has_type && !m.body.empty()) headers.push_back({{"name", "content-type"}, {"value", "application/json"}});
         json backend = {{"type", "STOCK_RESPONSE_BACKEND"}, {"status", m.status}};
         if (!m.body.empty()) backend["body"] = m.body;
-        if (!headers.empty()) backend["headers"] = headers;
-        route["backend"] = backend;
+        if (!headers.empty()) backend["headers"] = headers;        route["backend"] = backend;
       }
       json rp = json::object();
       if (!r.auth.empty()) {

@@ -273,11 +273,19 @@ void gcp_config(const model::Config& cfg, const Rule& self, diag::Diagnostics& o
                  " authentication (API keys and JWT only)");
 }
 
+// A config's greedy {name+} is fine: `apigw export --target oci` writes it as OCI's wildcard {name*}.
 void oci_config(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
-  no_greedy(cfg, self, "OCI API Gateway writes a wildcard parameter as {name*}", out);
   std::set<std::string> paths;  // an OCI route is a path with its methods
   for (const auto& r : cfg.routes) {
     paths.insert(r.path.shape());
+    // Stock responses: a body of at most 5 KB, at most 50 headers (OCI's documented limits).
+    if (r.mock && r.mock->body.size() > 5120)
+      report(out, self, Effect::Rejects, cfg.file, r.mark, r.key_path + ".mock.body",
+             "mock body of " + std::to_string(r.mock->body.size()) +
+                 " bytes exceeds OCI API Gateway's 5 KB for a stock response");
+    if (r.mock && r.mock->headers.size() > 50)
+      report(out, self, Effect::Rejects, cfg.file, r.mark, r.key_path + ".mock.headers",
+             std::to_string(r.mock->headers.size()) + " mock headers exceed OCI API Gateway's 50 for a stock response");
     if (r.path.text.size() > 2000)
       report(out, self, Effect::Rejects, cfg.file, r.mark, r.key_path + ".path",
              "path of " + std::to_string(r.path.text.size()) + " characters exceeds OCI API Gateway's 2000 per route");

@@ -395,6 +395,37 @@ TEST_CASE("export oci: deployment specification with HTTP and stock-response bac
   CHECK(has(mocks.err, "custom authorizer function"));
 }
 
+TEST_CASE("export oci: every output validates against the deployment schema written from OCI's documentation") {
+  std::string schema = source("schemas/export/oci-deployment.schema.json");
+  for (const char* rel : {"samples/gateway.yaml", "tests/fixtures/export/jwt-http.yaml", "tests/fixtures/export/proxy.yaml"}) {
+    INFO(rel);
+    auto [r, dir] = export_dir(source(rel), "oci");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto v = run({"schema", "validate", schema, dir + "/deployment.json"});
+    INFO(v.out << v.err);
+    CHECK(v.exit_code == 0);
+  }
+  // the sample's greedy {rest+} becomes OCI's wildcard {rest*}, passed on to the backend by name
+  auto sample = run({"export", source("samples/gateway.yaml"), "--target", "oci"});
+  REQUIRE(sample.exit_code == 0);
+  json out = json::parse(sample.out);
+  bool wildcard = false;
+  for (const auto& route : out["routes"])
+    if (route["path"] == "/upstream/{rest*}")
+      wildcard = route["backend"]["url"].get<std::string>().ends_with("/${request.path[rest]}");
+  CHECK(wildcard);
+  // and the schema does refuse what OCI refuses
+  std::string bad = e2e::write_temp(
+      "bad-oci.json",
+      R"({"routes": [{"path": "/x", "backend": {"type": "HTTP_BACKEND", "url": "https://a", "connectTimeoutInSeconds": 120}},
+                     {"path": "/y", "methods": ["FETCH"], "backend": {"type": "STOCK_RESPONSE_BACKEND", "status": 200}}]})");
+  auto v = run({"schema", "validate", schema, bad});
+  CHECK(v.exit_code == 1);
+  CHECK(has(v.out + v.err, "/routes/0/backend/connectTimeoutInSeconds: expected a value <= 75"));
+  CHECK(has(v.out + v.err, "/routes/1/methods/0"));
+}
+
 TEST_CASE("export azure: OpenAPI plus a well-formed policy per operation") {
   auto [r, dir] = export_dir(source("tests/fixtures/export/proxy.yaml"), "azure");
   INFO(r.err);

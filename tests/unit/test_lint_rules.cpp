@@ -288,15 +288,15 @@ TEST_CASE("target-gcp: extensions 3.x needs, partial segments, API key alternati
   CHECK(has(f, "bad-swagger.yaml:1:10: warn: gcp: no x-google-backend at the root or on any operation"));
 }
 
-TEST_CASE("target-oci: 3.1, greedy parameters, auth without a JWT") {
+TEST_CASE("target-oci: 3.1, greedy parameters in specs (a config's are exported as {name*}), auth without a JWT, "
+          "stock response limits") {
   auto f = target_findings(lint_targets({"bad.yaml", "bad-31.yaml"}, {"oci"}), "target-oci");
   CHECK(f == std::vector<std::string>{
                  "bad.yaml:8:3: warn: oci: auth scheme 'qkey': OCI API Gateway validates JWTs itself; api_key "
                  "authentication needs a custom authorizer function",
                  "bad.yaml:9:3: warn: oci: auth scheme 'users': OCI API Gateway validates JWTs itself; basic "
                  "authentication needs a custom authorizer function",
-                 "bad.yaml:13:5: error: oci: greedy path parameter {path+} in /proxy/{path+} is AWS syntax; OCI API "
-                 "Gateway writes a wildcard parameter as {name*}",
+                 "bad.yaml:16:5: error: oci: 51 mock headers exceed OCI API Gateway's 50 for a stock response",
                  "bad-31.yaml:2:10: error: oci: OpenAPI 3.1.0 is not accepted by OCI API Gateway's import (Swagger "
                  "2.0 and OpenAPI 3.0)",
                  "bad-31.yaml:11:3: error: oci: path '/proxy/{path+}': greedy parameter {path+} is AWS syntax; OCI "
