@@ -898,7 +898,6 @@ class Exporter {
     }
     if (!servers.empty()) doc["servers"] = servers;
     json paths = json::object();
-    json schemes = json::object();
     for (const AuthScheme* a : used_auth()) {
       if (a->type == AuthScheme::Type::Basic) {
         auth_note("export-approximated", *a,
@@ -928,9 +927,52 @@ class Exporter {
       }
     }
     doc["paths"] = paths;
-    (void)schemes;
-    // The main document first, then the policies in operation order.
-    result_.files.insert(result_.files.begin(), File{"openapi.json", dump(doc)});
+    std::string openapi = dump(doc);
+    json arm = azure_template(openapi);
+    // The main document first, then the policies in operation order, then the template that deploys them all.
+    result_.files.insert(result_.files.begin(), File{"openapi.json", std::move(openapi)});
+    add_file("azuredeploy.json", dump(arm));
+  }
+
+  // An ARM template (deploymentTemplate 2019-04-01) that imports the OpenAPI document into an existing API
+  // Management service as one API and sets each operation's policy from policies/ID.xml (the same texts, inlined):
+  //   az deployment group create -g GROUP --template-file azuredeploy.json --parameters apimServiceName=NAME
+  json azure_template(const std::string& openapi) const {
+    // A string value that starts with '[' is an ARM expression; '[[' writes the bracket literally.
+    auto literal = [](const std::string& text) { return !text.empty() && text[0] == '[' ? "[" + text : text; };
+    std::string api_id;
+    for (char c : cfg_.name.empty() ? std::string("api") : cfg_.name)
+      api_id += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
+    json api_properties = {{"displayName", cfg_.name.empty() ? "api" : cfg_.name},
+                           {"path", "[parameters('apiPath')]"},
+                           {"protocols", json::array({"https"})},
+                           {"subscriptionRequired", false},
+                           {"format", "openapi+json"},
+                           {"value", literal(openapi)}};
+    json resources = json::array();
+    resources.push_back({{"type", "Microsoft.ApiManagement/service/apis"},
+                         {"apiVersion", "2022-08-01"},
+                         {"name", "[format('{0}/{1}', parameters('apimServiceName'), parameters('apiId'))]"},
+                         {"properties", api_properties}});
+    const std::string api_ref =
+        "[resourceId('Microsoft.ApiManagement/service/apis', parameters('apimServiceName'), parameters('apiId'))]";
+    for (const auto& f : result_.files) {
+      if (f.name.rfind("policies/", 0) != 0) continue;
+      std::string op_id = f.name.substr(9, f.name.size() - 9 - 4);  // policies/ID.xml
+      resources.push_back(
+          {{"type", "Microsoft.ApiManagement/service/apis/operations/policies"},
+           {"apiVersion", "2022-08-01"},
+           {"name", "[format('{0}/{1}/{2}/policy', parameters('apimServiceName'), parameters('apiId'), '" + op_id + "')]"},
+           {"dependsOn", json::array({api_ref})},
+           {"properties", {{"format", "rawxml"}, {"value", literal(f.text)}}}});
+    }
+    return {{"$schema", "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"},
+            {"contentVersion", "1.0.0.0"},
+            {"parameters",
+             {{"apimServiceName", {{"type", "string"}, {"metadata", {{"description", "An existing API Management service"}}}}},
+              {"apiId", {{"type", "string"}, {"defaultValue", api_id}}},
+              {"apiPath", {{"type", "string"}, {"defaultValue", api_id}, {"metadata", {{"description", "The API's URL suffix"}}}}}}},
+            {"resources", resources}};
   }
 
   std::string azure_policy(const Route& r) {

@@ -426,7 +426,7 @@ TEST_CASE("export oci: every output validates against the deployment schema writ
   CHECK(has(v.out + v.err, "/routes/1/methods/0"));
 }
 
-TEST_CASE("export azure: OpenAPI plus a well-formed policy per operation") {
+TEST_CASE("export azure: OpenAPI, a well-formed policy per operation, and an ARM template deploying both") {
   auto [r, dir] = export_dir(source("tests/fixtures/export/proxy.yaml"), "azure");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -448,4 +448,28 @@ TEST_CASE("export azure: OpenAPI plus a well-formed policy per operation") {
   CHECK(has(status, "<set-status code=\"503\""));
   CHECK(has(status, "&lt;for&gt; maintenance &amp; more"));
   check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+
+  // The ARM template deploys the same document and the same policy texts, one resource per operation.
+  json arm = read_json(dir + "/azuredeploy.json");
+  CHECK(arm["$schema"] == "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#");
+  CHECK(arm["parameters"].contains("apimServiceName"));
+  REQUIRE(arm["resources"].size() == policies.size() + 1);
+  const json& api = arm["resources"][0];
+  CHECK(api["type"] == "Microsoft.ApiManagement/service/apis");
+  CHECK(api["properties"]["format"] == "openapi+json");
+  CHECK(json::parse(api["properties"]["value"].get<std::string>()) == doc);
+  std::set<std::string> deployed;
+  for (size_t i = 1; i < arm["resources"].size(); ++i) {
+    const json& p = arm["resources"][i];
+    CHECK(p["type"] == "Microsoft.ApiManagement/service/apis/operations/policies");
+    CHECK(p["properties"]["format"] == "rawxml");
+    std::string name = p["name"];
+    auto quote = name.rfind("'");
+    auto open = name.rfind("'", quote - 1);
+    std::string op = name.substr(open + 1, quote - open - 1);
+    CHECK(p["properties"]["value"] == slurp(dir + "/policies/" + op + ".xml"));
+    deployed.insert(op);
+  }
+  CHECK(deployed.count("getUser") == 1);
+  CHECK(deployed.size() == policies.size());
 }
