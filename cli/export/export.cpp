@@ -100,7 +100,12 @@ class Exporter {
 
   // What no target expresses: emulator-only behaviour.
   void common_notes() {
+    std::set<const model::CorsPolicy*> cors_noted;  // one note per policy, where it is written
     for (const auto& r : cfg_.routes) {
+      if (r.cors && cors_noted.insert(r.cors.get()).second)
+        note("export-unsupported", r.file, r.cors->mark, r.cors->from == "route" ? r.key_path + ".cors" : "cors",
+             "CORS (" + r.cors->from + ") is not exported yet; configure it on the target (AWS: OPTIONS mock "
+             "integrations or the HTTP API's cors setting; Azure: the cors policy; Kong: the cors plugin)");
       if (r.delay.count() > 0 || (r.mock && r.mock->delay.count() > 0))
         unsupported(r, "delay", "the route's delay is an emulator feature; not exported");
       if (!r.fault.empty()) unsupported(r, "fault", "fault '" + r.fault + "' is an emulator feature; not exported");

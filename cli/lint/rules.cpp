@@ -1,6 +1,7 @@
 // The rules that run on a config that loaded. One function per rule; the table below is their registry.
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "cli/lint/lint.hpp"
 #include "emulator/server/contract.hpp"
@@ -85,6 +86,23 @@ void write_without_auth(const model::Config& cfg, const Rule& self, diag::Diagno
   }
 }
 
+// With credentials the gateway echoes the caller's origin (browsers refuse "*" there), so "*" + credentials lets
+// every website call the API with its visitors' cookies and Authorization headers.
+void cors_any_origin_credentials(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
+  std::set<const model::CorsPolicy*> seen;  // routes share the policy they inherit; report it once, where it is written
+  for (const auto& r : cfg.routes) {
+    const model::CorsPolicy* cors = r.cors.get();
+    if (!cors || !cors->credentials || !seen.insert(cors).second) continue;
+    if (std::find(cors->origins.begin(), cors->origins.end(), "*") == cors->origins.end()) continue;
+    std::string where = cors->from == "route" ? r.key_path + ".cors"
+                        : cors->from == "policies" ? "policies.cors"
+                                                  : "groups." + cors->from.substr(6) + ".cors";
+    add(out, self, cfg, cors->mark, where,
+        "CORS allows any origin (\"*\") together with credentials: every website can call the API with its visitors' "
+        "cookies and Authorization headers");
+  }
+}
+
 void route_no_routes(const model::Config& cfg, const Rule& self, diag::Diagnostics& out) {
   if (cfg.routes.empty()) add(out, self, cfg, {1, 1}, "routes", "the config has no routes; every request will get 404");
 }
@@ -119,6 +137,11 @@ const std::vector<Rule>& config_rules() {
       {"write-without-auth", Severity::Warn, "gateway", Ruleset::Recommended,
        "Routes that change data require auth when the config defines auth",
        "Add an auth requirement to the route (auth: [scheme-name]).", write_without_auth},
+      {"cors-any-origin-credentials", Severity::Warn, "gateway", Ruleset::Recommended,
+       "CORS does not allow any origin together with credentials",
+       "List the origins that may call with credentials (https://app.example.com, https://*.example.com), or drop "
+       "credentials: true.",
+       cors_any_origin_credentials},
       {"config-no-routes", Severity::Warn, "gateway", Ruleset::Recommended, "A config has at least one route",
        "Add a route under 'routes'.", route_no_routes},
       {"route-operation-exists", Severity::Error, "gateway", Ruleset::Recommended,

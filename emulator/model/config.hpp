@@ -91,6 +91,19 @@ struct AuthScheme {
 // in it passes (with its scopes).
 using AuthRequirement = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
+// Cross-origin resource sharing for browser clients (`cors:` under policies, a group or a route). The gateway answers
+// preflights itself and adds the Access-Control-* headers to every answer of the route, errors included.
+struct CorsPolicy {
+  std::vector<std::string> origins;         // "https://app.example.com", "https://*.example.com" or "*"
+  std::vector<std::string> methods;         // upper case; empty: the route's own methods
+  std::vector<std::string> headers;         // request headers allowed, lower case; empty: whatever a preflight asks
+  std::vector<std::string> expose_headers;  // response headers scripts may read
+  bool credentials = false;                 // Access-Control-Allow-Credentials (the origin is echoed, never "*")
+  std::optional<Duration> max_age;          // how long a browser may cache a preflight
+  doc::Mark mark;
+  std::string from;  // where it was written: "route", "group NAME" or "policies"
+};
+
 // A named set of routes that share policies (`groups:`); routes join one with `group:`.
 struct RouteGroup {
   std::string name;
@@ -114,6 +127,7 @@ struct Route {
   // Claims each scheme of each alternative requires besides scopes: auth_claims[alternative][scheme], parallel to auth.
   std::vector<std::vector<std::vector<policy::ClaimRule>>> auth_claims;
   std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
+  std::shared_ptr<const CorsPolicy> cors;  // the route's, else its group's, else policies.cors; null: no CORS
   std::string group;      // the route group it belongs to, "" for none
   // The OpenAPI operation served (operationId or "METHOD /path"); with neither mock nor proxy, mocked from the spec.
   std::string operation;

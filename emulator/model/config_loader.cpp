@@ -127,7 +127,7 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "policies", "groups", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "group", "delay", "fault", "state"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "group", "delay", "fault", "state", "cors"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
       {"auth_api_key", {"type", "in", "name", "keys", "keys_file", "realm", "description"}},
@@ -137,8 +137,9 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"auth_jwt", {"type", "secret", "jwks_file", "jwks", "pem_file", "algorithms", "issuer", "audiences", "scopes",
                     "leeway", "required_claims", "forward_claims", "realm", "description"}},
       {"auth_requirement", {"scopes", "claims"}},
-      {"policies", {"auth"}},
-      {"group", {"description", "auth"}},
+      {"policies", {"auth", "cors"}},
+      {"group", {"description", "auth", "cors"}},
+      {"cors", {"origins", "methods", "headers", "expose_headers", "credentials", "max_age"}},
       {"mock", {"status", "headers", "body", "delay"}},
       {"proxy", {"backend", "path", "timeout"}},
   };
@@ -212,6 +213,10 @@ class Loader {
   };
   std::optional<AuthPolicy> default_auth_;                        // policies.auth
   std::map<std::string, std::optional<AuthPolicy>> group_auth_;   // groups.NAME.auth
+  // cors: absent (nullopt), `false` (a null pointer: turned off), or a policy; routes share the pointer.
+  using CorsSetting = std::optional<std::shared_ptr<const CorsPolicy>>;
+  CorsSetting default_cors_;                                       // policies.cors
+  std::map<std::string, CorsSetting> group_cors_;                  // groups.NAME.cors
 
   void report(Severity sev, const char* rule, doc::Mark mark, const std::string& path, std::string message) {
     diags_.push_back({sev, rule, file_.empty() ? doc_.path : file_, mark, path, std::move(message)});
@@ -911,6 +916,76 @@ class Loader {
     if (!expect(n, Kind::Object, "policies")) return;
     check_keys(n, "policies", keys_of("policies"));
     if (const Node* v = n.find("auth")) default_auth_ = read_auth_requirements(*v, "policies.auth");
+    if (const Node* v = n.find("cors")) default_cors_ = read_cors(*v, "policies.cors", "policies");
+  }
+
+  // cors: { origins, methods, headers, expose_headers, credentials, max_age }, or false to turn an inherited one off.
+  CorsSetting read_cors(const Node& n, const std::string& path, const std::string& from) {
+    if (n.is_bool()) {
+      if (!n.as_bool()) return std::shared_ptr<const CorsPolicy>();
+      error(n.mark, path, "cors: true says nothing about which origins; write cors: { origins: [...] }");
+      return std::nullopt;
+    }
+    if (!expect(n, Kind::Object, path)) return std::nullopt;
+    check_keys(n, path, keys_of("cors"));
+    auto cors = std::make_shared<CorsPolicy>();
+    cors->mark = n.mark;
+    cors->from = from;
+    const Node* origins = n.find("origins");
+    if (!origins) {
+      error(n.mark, path, "cors needs origins (a list: \"https://app.example.com\", \"https://*.example.com\" or \"*\")");
+      return std::nullopt;
+    }
+    cors->origins = string_list(*origins, join(path, "origins"));
+    for (size_t i = 0; i < cors->origins.size(); ++i) {
+      const std::string& o = cors->origins[i];
+      std::string problem = cors_origin_problem(o);
+      if (!problem.empty())
+        error(origins->items()[i].mark, index_path(join(path, "origins"), i), "origin '" + o + "' " + problem);
+    }
+    if (cors->origins.empty() && origins->is_array()) error(origins->mark, join(path, "origins"), "cors origins is empty");
+    if (const Node* v = n.find("methods")) {
+      cors->methods = string_list(*v, join(path, "methods"));
+      for (size_t i = 0; i < cors->methods.size(); ++i) {
+        std::string& m = cors->methods[i];
+        std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        if (m.empty() || !std::all_of(m.begin(), m.end(), [](unsigned char c) { return std::isalpha(c); }))
+          error(v->items()[i].mark, index_path(join(path, "methods"), i), "invalid method '" + m + "'");
+      }
+    }
+    auto header_names = [&](const char* key, std::vector<std::string>& out) {
+      const Node* v = n.find(key);
+      if (!v) return;
+      out = string_list(*v, join(path, key));
+      for (size_t i = 0; i < out.size(); ++i) {
+        std::string& h = out[i];
+        h = util::to_lower(h);
+        bool token = !h.empty() && std::all_of(h.begin(), h.end(), [](unsigned char c) {
+          return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+        });
+        if (!token) error(v->items()[i].mark, index_path(join(path, key), i), "invalid header name '" + h + "'");
+      }
+    };
+    header_names("headers", cors->headers);
+    header_names("expose_headers", cors->expose_headers);
+    if (const Node* v = n.find("credentials"))
+      if (expect(*v, Kind::Bool, join(path, "credentials"))) cors->credentials = v->as_bool();
+    if (const Node* v = n.find("max_age")) cors->max_age = duration_value(*v, join(path, "max_age"));
+    return std::shared_ptr<const CorsPolicy>(std::move(cors));
+  }
+
+  // "" when `o` is "*" or scheme://host[:port], the host optionally starting with "*." (any subdomain).
+  static std::string cors_origin_problem(const std::string& o) {
+    if (o == "*") return "";
+    auto scheme_end = o.find("://");
+    if (scheme_end == std::string::npos || scheme_end == 0) return "is not an origin (scheme://host[:port], or \"*\")";
+    std::string host = o.substr(scheme_end + 3);
+    if (host.empty()) return "has no host";
+    if (host.find('/') != std::string::npos) return "has a path; an origin is scheme://host[:port] only";
+    if (host.rfind("*.", 0) == 0) host = host.substr(2);
+    if (host.find('*') != std::string::npos) return "may use '*' only as a whole first label (https://*.example.com)";
+    if (o.back() == ':') return "has an empty port";
+    return "";
   }
 
   // groups: { admin: { description, auth } } — routes join one with group: admin.
@@ -928,6 +1003,7 @@ class Loader {
       std::optional<AuthPolicy> auth;
       if (const Node* v = m.value.find("auth")) auth = read_auth_requirements(*v, join(path, "auth"));
       group_auth_[m.key] = auth;
+      if (const Node* v = m.value.find("cors")) group_cors_[m.key] = read_cors(*v, join(path, "cors"), "group " + m.key);
       cfg_.groups.push_back(std::move(g));
     }
   }
@@ -953,6 +1029,11 @@ class Loader {
         }
       }
     }
+    CorsSetting cors = default_cors_;
+    if (!route.group.empty())
+      if (auto it = group_cors_.find(route.group); it != group_cors_.end() && it->second) cors = it->second;
+    if (const Node* v = r.find("cors")) cors = read_cors(*v, join(path, "cors"), "route");
+    if (cors) route.cors = *cors;
     std::optional<AuthPolicy> chosen;
     if (const Node* v = r.find("auth")) {
       chosen = read_auth_requirements(*v, join(path, "auth"));

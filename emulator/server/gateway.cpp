@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/policy/auth.hpp"
+#include "emulator/policy/cors.hpp"
 #include "emulator/policy/credentials.hpp"
 #include "emulator/server/fault.hpp"
 #include "emulator/server/state.hpp"
@@ -274,6 +275,22 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     return;
   }
 
+  // CORS comes first: a preflight is answered for the route that serves the method it asks about.
+  if (policy::is_preflight(req)) {
+    auto target = gw.router().match(req.get_header_value("Access-Control-Request-Method"), raw_path);
+    if (target.status == router::RouteMatch::Status::Found) {
+      const model::Route& route = gw.config().routes[static_cast<size_t>(target.route)];
+      if (route.cors) {
+        record.route = route.id;
+        std::string refused = policy::answer_preflight(route, req, res);
+        if (!refused.empty()) set_problem(res, 403, "Forbidden", refused);
+        record.status = res.status;
+        record.response_bytes = res.body.size();
+        return;
+      }
+    }
+  }
+
   auto match = gw.router().match(req.method, raw_path);
   using Status = router::RouteMatch::Status;
   if (match.status == Status::NotFound) {
@@ -350,6 +367,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     } else if (contract) {
       contract->respond(req, res);
     }
+    if (route.cors) policy::add_cors_headers(*route.cors, req, res);
   }
   record.status = res.status;
   record.response_bytes = res.body.size();

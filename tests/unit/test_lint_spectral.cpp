@@ -144,3 +144,12 @@ TEST_CASE("upstream-plain-http: every target of a backend with several urls, at 
   auto ok = lint_all("gateway-urls-ok.yaml");
   CHECK_MESSAGE(findings(ok, "upstream-plain-http").empty(), text(ok));
 }
+
+TEST_CASE("cors-any-origin-credentials: \"*\" with credentials, once per policy, where it is written") {
+  auto ds = lint_all("gateway-cors.yaml");
+  INFO(text(ds));
+  // routes a and b inherit policies.cors: one finding; the group's listed origin and d's "*" without credentials pass
+  CHECK(findings(ds, "cors-any-origin-credentials") ==
+        Lines{"gateway-cors.yaml:4:9 /policies/cors: CORS allows any origin (\"*\") together with credentials: every "
+              "website can call the API with its visitors' cookies and Authorization headers"});
+}
