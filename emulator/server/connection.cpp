@@ -59,8 +59,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Rounded up: a poll that returns before a deadline would be taken for an error rather than the deadline.
 int to_ms(Clock::duration d) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
   return static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 24 * 3600 * 1000));
 }
 
@@ -193,10 +194,8 @@ class Connection : public httplib::Stream {
   }
   // Appends what the socket has (waiting up to timeout_ms); the bytes read, 0 at end of stream, -1 on timeout/error.
   ssize_t fill(int timeout_ms) {
-    if (offset_ > 0 && offset_ == buffer_.size()) {
-      buffer_.clear();
-      offset_ = 0;
-    }
+    buffer_.erase(0, offset_);
+    offset_ = 0;
     size_t old = buffer_.size();
     buffer_.resize(old + k_chunk);
     ssize_t n = receive(buffer_.data() + old, k_chunk, timeout_ms);
