@@ -283,6 +283,12 @@ const char* reason(int status) {
 }  // namespace
 
 HeadCheck check_head(std::string_view head, const model::Limits& limits) {
+  HeadCheck check;  // method and target filled as soon as known, for the access log of a refused request
+  auto refuse = [&check](int status, std::string detail) {
+    check.status = status;
+    check.detail = std::move(detail);
+    return check;
+  };
   std::vector<std::string_view> lines;
   for (size_t start = 0; start < head.size();) {
     size_t end = head.find('\n', start);
@@ -293,44 +299,43 @@ HeadCheck check_head(std::string_view head, const model::Limits& limits) {
     start = end + 1;
   }
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return refused(400, "the request has no request line");
+  if (lines.empty()) return refuse(400, "the request has no request line");
 
   std::string_view line = lines[0];
   if (line.size() > std::min<uint64_t>(limits.max_request_line, 8192))
-    return refused(414, "the request line is longer than limits.max_request_line");
+    return refuse(414, "the request line is longer than limits.max_request_line");
   size_t first = line.find(' ');
   size_t last = line.rfind(' ');
   if (first == std::string_view::npos || first == last)
-    return refused(400, "the request line is not METHOD TARGET HTTP/1.x");
-  HeadCheck check;
+    return refuse(400, "the request line is not METHOD TARGET HTTP/1.x");
   check.method = std::string(line.substr(0, first));
   check.target = std::string(line.substr(first + 1, last - first - 1));
   std::string_view version = line.substr(last + 1);
   if (check.method.empty() || !std::all_of(check.method.begin(), check.method.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); }))
-    return refused(400, "the request method is not a token");
+    return refuse(400, "the request method is not a token");
   if (check.target.empty() || check.target.find(' ') != std::string::npos || !valid_text(check.target, false))
-    return refused(400, "the request target has spaces, control characters or invalid UTF-8");
+    return refuse(400, "the request target has spaces, control characters or invalid UTF-8");
   if (check.target.find("%00") != std::string::npos)
-    return refused(400, "the request target has a NUL byte (%00)");
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") return refused(400, "the HTTP version is not HTTP/1.0 or HTTP/1.1");
+    return refuse(400, "the request target has a NUL byte (%00)");
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return refuse(400, "the HTTP version is not HTTP/1.0 or HTTP/1.1");
 
   size_t head_bytes = head.size() - std::min(head.size(), line.size() + 2);
-  if (head_bytes > limits.max_header_size) return refused(431, "the header fields are larger than limits.max_header_size");
+  if (head_bytes > limits.max_header_size) return refuse(431, "the header fields are larger than limits.max_header_size");
   std::vector<std::string> lengths;
   std::string transfer_encoding;
   bool has_transfer_encoding = false;
   for (size_t i = 1; i < lines.size(); ++i) {
     std::string_view field = lines[i];
-    if (field.size() > 8192) return refused(431, "a header field is longer than 8192 bytes");
-    if (field.empty()) return refused(400, "an empty line inside the header fields");
+    if (field.size() > 8192) return refuse(431, "a header field is longer than 8192 bytes");
+    if (field.empty()) return refuse(400, "an empty line inside the header fields");
     if (field.front() == ' ' || field.front() == '\t')
-      return refused(400, "a header field is folded over lines (obs-fold, RFC 9112 5.2)");
+      return refuse(400, "a header field is folded over lines (obs-fold, RFC 9112 5.2)");
     size_t colon = field.find(':');
     std::string_view name = field.substr(0, colon == std::string_view::npos ? 0 : colon);
     if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); }))
-      return refused(400, "a header field name is empty or not a token (no space before the colon)");
+      return refuse(400, "a header field name is empty or not a token (no space before the colon)");
     std::string_view value = field.substr(colon + 1);
-    if (!valid_text(value, true)) return refused(400, "a header field value has control characters, NUL or invalid UTF-8");
+    if (!valid_text(value, true)) return refuse(400, "a header field value has control characters, NUL or invalid UTF-8");
     if (iequals(name, "Content-Length")) {
       for (size_t start = 0; start <= value.size();) {
         size_t comma = std::min(value.find(',', start), value.size());
@@ -346,21 +351,21 @@ HeadCheck check_head(std::string_view head, const model::Limits& limits) {
   if (has_transfer_encoding) {
     // RFC 9112 6.1 lets a server prefer Transfer-Encoding over Content-Length; a gateway in front of other servers
     // must not guess what the next hop will prefer (request smuggling), so both together are refused.
-    if (!lengths.empty()) return refused(400, "the request has both Content-Length and Transfer-Encoding");
+    if (!lengths.empty()) return refuse(400, "the request has both Content-Length and Transfer-Encoding");
     if (!iequals(trim(transfer_encoding), "chunked"))
-      return refused(400, "Transfer-Encoding '" + trim(transfer_encoding) + "': only 'chunked' alone is accepted");
-    if (version == "HTTP/1.0") return refused(400, "Transfer-Encoding in an HTTP/1.0 request");
+      return refuse(400, "Transfer-Encoding '" + trim(transfer_encoding) + "': only 'chunked' alone is accepted");
+    if (version == "HTTP/1.0") return refuse(400, "Transfer-Encoding in an HTTP/1.0 request");
     check.chunked = true;
   }
   for (const auto& length : lengths) {
     if (length.empty() || length.size() > 18 || !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return refused(400, "Content-Length '" + length + "' is not a number");
-    if (length != lengths[0]) return refused(400, "the request has different Content-Length values");
+      return refuse(400, "Content-Length '" + length + "' is not a number");
+    if (length != lengths[0]) return refuse(400, "the request has different Content-Length values");
   }
   if (!lengths.empty()) {
     check.content_length = std::stoull(lengths[0]);
     if (*check.content_length > limits.max_body_size)
-      return refused(413, "the request body is larger than limits.max_body_size (" + std::to_string(limits.max_body_size) + " bytes)");
+      return refuse(413, "the request body is larger than limits.max_body_size (" + std::to_string(limits.max_body_size) + " bytes)");
   }
   return check;
 }
