@@ -433,12 +433,24 @@ TEST_CASE("hostile: clients gone mid-request or mid-response leave the server an
 TEST_CASE("hostile: 2,000 concurrent keep-alive clients are served without errors or descriptor leaks") {
   rlimit files{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &files) == 0);
-  files.rlim_cur = files.rlim_max;
-  REQUIRE(::setrlimit(RLIMIT_NOFILE, &files) == 0);
   constexpr size_t k_clients = 2000;
   REQUIRE_MESSAGE(files.rlim_max >= k_clients + 100, "RLIMIT_NOFILE hard limit " << files.rlim_max << " is too low");
+  // apigw starts with the common soft limit of 1024 and must raise its own; this test then raises its own.
+  rlimit low = files;
+  low.rlim_cur = 1024;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
   auto s = serve("apigw: 1\n" + k_ping_routes, {"--access-log", "off"});
+  files.rlim_cur = files.rlim_max;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &files) == 0);
   REQUIRE_MESSAGE(s.port > 0, s.process->err());
+  std::string limits = e2e::slurp("/proc/" + std::to_string(s.process->pid()) + "/limits");
+  size_t line = limits.find("Max open files");
+  REQUIRE(line != std::string::npos);
+  std::istringstream open_files(limits.substr(line + 14));
+  std::string soft, hard;
+  open_files >> soft >> hard;
+  CHECK(soft == hard);
+  CHECK(soft != "1024");
   size_t baseline = descriptors(s.process->pid());
 
   std::vector<pollfd> fds;
