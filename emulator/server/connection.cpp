@@ -1,6 +1,5 @@
 #include "emulator/server/connection.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -8,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 namespace apigw::server {
 
@@ -109,7 +110,8 @@ class Connection : public httplib::Stream {
   }
 
   ssize_t write(const char* data, size_t size) override {
-    if (status_ == 0 && size >= 12 && std::string_view(data, 7) == "HTTP/1.") status_ = std::atoi(data + 9);
+    // The final status: a 100 Continue comes first when the client asked for it.
+    if (status_ < 200 && size >= 12 && std::string_view(data, 7) == "HTTP/1.") status_ = std::atoi(data + 9);
     if (!is_writable()) return -1;
     ssize_t n;
     do n = ::send(sock_, data, size, MSG_NOSIGNAL);
