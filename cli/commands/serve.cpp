@@ -239,7 +239,7 @@ Command serve_command() {
                            "what spec-linked routes check: request, response (proxied answers), both or off "
                            "(overrides the config's validate)")
                 ->check(CLI::IsMember({"request", "response", "both", "off"}));
-            sub.add_option("--threads", o->threads, "worker threads (default: 8 per core, at least 16)");
+            sub.add_option("--threads", o->threads, "worker threads kept ready (default: 8 per core, at least 16); more start on demand, up to limits.max_connections");
             sub.add_flag("--errors", o->errors,
                          "a proxied response that breaks the spec (with --validate response or both) is answered "
                          "502 with its violations instead of passed on (Prism's --errors)");

@@ -149,6 +149,10 @@ struct Limits {
   Duration read_timeout = std::chrono::seconds(5);
   Duration write_timeout = std::chrono::seconds(5);
   Duration keep_alive_timeout = std::chrono::seconds(5);
+  Duration header_timeout = std::chrono::seconds(10);  // for a whole request head, from its first byte; then 408
+  uint64_t max_request_line = 8192;                    // 414 above this (at most 8192, cpp-httplib's own limit)
+  uint64_t max_header_size = 65536;                    // 431 above this (all header fields together)
+  uint64_t max_connections = 4096;                     // open client connections; past it 503 and close
 };
 
 struct Config {

@@ -125,7 +125,8 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
       {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "policies", "groups", "routes"}},
-      {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout"}},
+      {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
+                  "max_request_line", "max_header_size", "max_connections"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
       {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "group", "delay", "fault", "state", "cors"}},
       {"fault", {"type", "rate"}},
@@ -461,6 +462,25 @@ class Loader {
     dur("read_timeout", cfg_.limits.read_timeout);
     dur("write_timeout", cfg_.limits.write_timeout);
     dur("keep_alive_timeout", cfg_.limits.keep_alive_timeout);
+    dur("header_timeout", cfg_.limits.header_timeout);
+    auto bounded = [&](const char* key, uint64_t& out, uint64_t min, uint64_t max, const char* why) {
+      if (const Node* v = n.find(key)) {
+        std::string path = std::string("limits.") + key;
+        if (auto s = size_value(*v, path)) {
+          if (*s < min || *s > max)
+            error(v->mark, path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + why);
+          else out = *s;
+        }
+      }
+    };
+    // cpp-httplib 0.11 answers 414 itself past 8192 bytes, a limit compiled into the library.
+    bounded("max_request_line", cfg_.limits.max_request_line, 64, 8192, " (the HTTP library's own limit)");
+    bounded("max_header_size", cfg_.limits.max_header_size, 1024, uint64_t{1} << 24, "");
+    if (const Node* v = n.find("max_connections")) {
+      if (!v->is_int() || v->as_int() < 1 || v->as_int() > 1'000'000)
+        error(v->mark, "limits.max_connections", "expected an integer from 1 to 1000000, got " + describe(*v));
+      else cfg_.limits.max_connections = static_cast<uint64_t>(v->as_int());
+    }
   }
 
   void read_backends(const Node& n) {

@@ -139,7 +139,11 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
        {{"max_body_size", config_.limits.max_body_size},
         {"read_timeout", util::format_duration(config_.limits.read_timeout)},
         {"write_timeout", util::format_duration(config_.limits.write_timeout)},
-        {"keep_alive_timeout", util::format_duration(config_.limits.keep_alive_timeout)}}},
+        {"keep_alive_timeout", util::format_duration(config_.limits.keep_alive_timeout)},
+        {"header_timeout", util::format_duration(config_.limits.header_timeout)},
+        {"max_request_line", config_.limits.max_request_line},
+        {"max_header_size", config_.limits.max_header_size},
+        {"max_connections", config_.limits.max_connections}}},
       {"backends", backends},
       {"auth", auth},
       {"routes", routes}};

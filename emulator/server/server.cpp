@@ -1,5 +1,6 @@
 #include "emulator/server/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "emulator/server/connection.hpp"
 #include "emulator/server/observe.hpp"
 #include "emulator/server/proxy.hpp"
 
@@ -75,6 +77,8 @@ struct Server::Impl {
   std::atomic<std::shared_ptr<const Gateway>> gateway;
   ServerOptions options;
   std::unique_ptr<httplib::Server> http;
+  Listener* listener = nullptr;  // http itself when serving plain HTTP
+  int listen_socket = -1;
   std::unique_ptr<AccessLog> log;
   std::unique_ptr<Observer> observer;
   std::string tls_error;  // why the TLS server cannot start
@@ -103,11 +107,24 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
                          "' (both must be readable PEM files, and the key must match the certificate)";
     impl_->tls = true;
   }
-  if (!impl_->http) impl_->http = std::make_unique<httplib::Server>();
+  Impl* impl = impl_.get();
+  // Requests answered before routing (httplib's 413 and 400, the listener's rejections) are logged too.
+  auto log_rejected = [impl](AccessRecord& record) {
+    if (impl->log) impl->log->write(record);
+    impl->observer->record(record);
+  };
+  if (!impl_->http) {
+    auto listener = std::make_unique<Listener>([impl] { return impl->gateway.load()->config().limits; }, log_rejected);
+    impl_->listener = listener.get();
+    impl_->http = std::move(listener);
+  }
   auto& http = *impl_->http;
   size_t threads = impl_->options.threads;
   if (threads == 0) threads = std::max<size_t>(16, std::thread::hardware_concurrency() * 8);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // A connection holds a thread while it is open (httplib's model): threads grow with the connections, up to
+  // limits.max_connections and a few more to answer 503 past it, and end after a minute idle.
+  size_t max_threads = std::max<size_t>(threads, limits.max_connections + 64);
+  http.new_task_queue = [threads, max_threads] { return new ElasticPool(threads, max_threads, std::chrono::minutes(1)); };
   http.set_payload_max_length(limits.max_body_size);
   http.set_read_timeout(limits.read_timeout);
   http.set_write_timeout(limits.write_timeout);
@@ -116,7 +133,6 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   // httplib closes a keep-alive connection after 5 requests by default; load tests reconnect all the time then.
   http.set_keep_alive_max_count(100000);
 
-  Impl* impl = impl_.get();
   // Every request goes through the gateway's own router: httplib only parses HTTP; bodies are read by body_handler
   // (with the size limit), or streamed by the proxy when large. One catch-all handler per method.
   // `stream` carries a large request body left unread for the proxy (docs/config.md#large-bodies), and brings back
@@ -189,18 +205,18 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
   http.Delete(k_any, body_handler);
   http.Options(k_any, handler);
   // No SO_REUSEPORT: a second server on a busy port must fail, not share it silently.
-  http.set_socket_options([](int sock) {
+  http.set_socket_options([impl](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listen_socket = sock;
   });
-  // Requests httplib rejects before routing (413, 400) are logged too.
-  http.set_error_handler([impl](const httplib::Request& req, httplib::Response& res) {
+  http.set_error_handler([impl, log_rejected](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header(k_streamed_marker)) return;
     const char* title = res.status == 413 ? "Payload Too Large" : res.status == 414 ? "URI Too Long"
                         : res.status == 431 ? "Request Header Fields Too Large" : res.status == 400 ? "Bad Request"
                         : "Error";
     set_problem(res, res.status, title, std::string(title) + ": " + req.method + " " + req.path);
-    if (impl->log && res.status != 404 && res.status != 405) {
+    if (res.status != 404 && res.status != 405) {
       AccessRecord record;
       record.time = std::chrono::system_clock::now();
       record.method = req.method;
@@ -208,8 +224,7 @@ Server::Server(std::shared_ptr<const Gateway> gateway, ServerOptions options) : 
       record.status = res.status;
       record.response_bytes = res.body.size();
       record.client = req.remote_addr;
-      impl->log->write(record);
-      impl->observer->record(record);
+      log_rejected(record);
     }
   });
 }
@@ -222,6 +237,13 @@ int Server::bind(std::string* error) {
     if (error) *error = impl_->tls_error;
     return -1;
   }
+  // As nginx's worker_rlimit_nofile: every connection is a descriptor, and the soft limit (often 1024) would cap
+  // the gateway far below limits.max_connections.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   errno = 0;
   int port = o.port == 0 ? impl_->http->bind_to_any_port(o.host) : (impl_->http->bind_to_port(o.host, o.port) ? o.port : -1);
   if (port < 0 && error) {
@@ -232,6 +254,9 @@ int Server::bind(std::string* error) {
     else if (e != 0) *error = "cannot listen on " + where + ": " + std::strerror(e);
     else *error = "cannot listen on " + where + ": the host name does not resolve to a local address";
   }
+  // httplib listens with a backlog of 5 (compiled in): a burst of connections would wait for SYN retries. Calling
+  // listen() again on a listening socket only changes its backlog.
+  if (port >= 0 && impl_->listen_socket >= 0) ::listen(impl_->listen_socket, SOMAXCONN);
   return port;
 }
 
@@ -240,7 +265,10 @@ void Server::run() {
   if (impl_->log) impl_->log->flush();
 }
 
-void Server::stop() { impl_->http->stop(); }
+void Server::stop() {
+  if (impl_->listener) impl_->listener->shut_down();
+  else impl_->http->stop();
+}
 
 bool Server::tls() const { return impl_->tls; }
 

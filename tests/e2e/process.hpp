@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 extern char** environ;
 
 namespace e2e {
@@ -104,6 +106,7 @@ class Process {
     return 128 + WTERMSIG(status);
   }
   void signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
 
   // For servers: waits until stderr says "listening on http(s)://host:PORT" and returns PORT (or -1).
   int wait_for_port(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
@@ -167,6 +170,16 @@ inline int connect_loopback(int port) {
     return -1;
   }
   return fd;
+}
+
+// The access log's JSON lines; nlohmann::json throws (failing the test) on a line that is not valid JSON.
+inline std::vector<nlohmann::json> log_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 inline std::string source(const std::string& rel) { return std::string(APIGW_SOURCE_DIR) + "/" + rel; }

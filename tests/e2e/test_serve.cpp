@@ -6,19 +6,9 @@
 
 #include "e2e/process.hpp"
 
+using e2e::log_lines;
 using e2e::Process;
 using e2e::source;
-
-namespace {
-std::vector<nlohmann::json> log_lines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-}  // namespace
 
 TEST_CASE("serve answers the sample's mocks, routes by specificity, 404/405, and logs each request") {
   Process server({"serve", source("samples/gateway.yaml"), "--port", "0"});
@@ -259,7 +249,7 @@ TEST_CASE("serve: POST and DELETE without Content-Length have an empty body, not
   CHECK(server.wait() == 0);
 }
 
-TEST_CASE("serve: a path with invalid UTF-8 and control bytes still gives one valid JSON access-log line") {
+TEST_CASE("serve: a path with invalid UTF-8 and control bytes gets 400 and still one valid JSON access-log line") {
   Process server({"serve", source("samples/gateway.yaml"), "--port", "0"});
   int port = server.wait_for_port();
   REQUIRE(port > 0);
@@ -271,11 +261,11 @@ TEST_CASE("serve: a path with invalid UTF-8 and control bytes still gives one va
   std::string got;
   for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<size_t>(n));
   ::close(fd);
-  CHECK(got.rfind("HTTP/1.1 404", 0) == 0);
+  CHECK(got.rfind("HTTP/1.1 400", 0) == 0);
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
   auto lines = log_lines(server.out());  // throws, failing the test, if a line is not valid JSON
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["path"] == "/caf\xEF\xBF\xBD\xEF\xBF\xBD%00\"x");
-  CHECK(lines[0]["status"] == 404);
+  CHECK(lines[0]["status"] == 400);
 }

@@ -184,6 +184,30 @@ TEST_CASE("listen, limits and sizes") {
                              "g.yaml:3:30: limits.max_bodysize: unknown key (did you mean 'max_body_size'?)"}));
 }
 
+TEST_CASE("limits for hostile clients: defaults, values and bounds") {
+  auto defaults = model::load_config_text("apigw: 1\nroutes: []\n", "g.yaml", env());
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->limits.header_timeout == std::chrono::seconds(10));
+  CHECK(defaults.config->limits.max_request_line == 8192u);
+  CHECK(defaults.config->limits.max_header_size == 65536u);
+  CHECK(defaults.config->limits.max_connections == 4096u);
+  auto set = model::load_config_text(
+      "apigw: 1\nlimits: { header_timeout: 2s, max_request_line: 1KiB, max_header_size: 16KiB, max_connections: 10 }\nroutes: []\n",
+      "g.yaml", env());
+  REQUIRE(set.config);
+  CHECK(set.config->limits.header_timeout == std::chrono::seconds(2));
+  CHECK(set.config->limits.max_request_line == 1024u);
+  CHECK(set.config->limits.max_header_size == 16384u);
+  CHECK(set.config->limits.max_connections == 10u);
+  auto bad = model::load_config_text(
+      "apigw: 1\nlimits: { header_timeout: 0s, max_request_line: 9000, max_header_size: 10, max_connections: 1KB }\nroutes: []\n",
+      "g.yaml", env());
+  CHECK(messages(bad) == lines({"g.yaml:2:27: limits.header_timeout: must be at least 1ms",
+                                "g.yaml:2:49: limits.max_request_line: must be between 64 and 8192 (the HTTP library's own limit)",
+                                "g.yaml:2:72: limits.max_header_size: must be between 1024 and 16777216",
+                                "g.yaml:2:93: limits.max_connections: expected an integer from 1 to 1000000, got string \"1KB\""}));
+}
+
 TEST_CASE("JSON configs report positions too") {
   auto r = model::load_config_text("{\"apigw\": 1, \"routes\": [{\"method\": \"GET\", \"path\": \"/\", \"mokc\": {}}]}",
                                    "g.json", env());
