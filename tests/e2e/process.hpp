@@ -2,6 +2,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -39,6 +40,13 @@ inline std::string write_temp(const std::string& name, const std::string& conten
   std::string path = temp_path(name);
   std::ofstream(path, std::ios::binary) << content;
   return path;
+}
+
+// Writes then renames, as editors do, so a watching server never reads half a file.
+inline void write_file(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::binary) << text;
+  std::rename(tmp.c_str(), path.c_str());
 }
 
 struct Result {
@@ -104,6 +112,7 @@ class Process {
     return 128 + WTERMSIG(status);
   }
   void signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
 
   // For servers: waits until stderr says "listening on http(s)://host:PORT" and returns PORT (or -1).
   int wait_for_port(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
@@ -167,6 +176,18 @@ inline int connect_loopback(int port) {
     return -1;
   }
   return fd;
+}
+
+// How many descriptors process `pid` has open (its /proc/PID/fd entries), for leak checks; -1 when it is gone.
+inline int open_descriptors(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
 }
 
 inline std::string source(const std::string& rel) { return std::string(APIGW_SOURCE_DIR) + "/" + rel; }
