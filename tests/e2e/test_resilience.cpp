@@ -534,7 +534,10 @@ TEST_CASE("resilience: SIGTERM under load answers in-flight requests, refuses ne
   CHECK(server->wait() == 0);
   auto lines = log_lines(e2e::slurp(log));
   int slow_lines = 0;
-  for (const auto& j : lines) slow_lines += j.value("path", "") == "/slow" && j.value("status", 0) == 200;
+  for (const auto& j : lines) {
+    slow_lines += j.value("path", "") == "/slow" && j.value("status", 0) == 200;
+    if (j.value("status", 0) != 200) MESSAGE("unexpected log line: " << j.dump());
+  }
   MESSAGE(answered.load() << " fast and " << slow_answered.load() << " slow answers, " << lines.size() << " log lines");
   CHECK(answered > 50);
   CHECK(slow_lines == 6);
