@@ -15,21 +15,7 @@ bench_packages wrk nginx-light
 bench_binary
 bench_tmp
 
-NP=$(free_port)
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $TMP; proxy_temp_path $TMP; fastcgi_temp_path $TMP; uwsgi_temp_path $TMP; scgi_temp_path $TMP;
-  server { listen 127.0.0.1:$NP; location / { default_type application/json; return 200 '{"ok":true}'; } }
-}
-CONF
-nginx -c "$TMP/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-wait_port "$NP"
+nginx_upstream
 
 cat >"$TMP/gateway.yaml" <<CONF
 apigw: 1

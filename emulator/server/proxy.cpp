@@ -232,7 +232,8 @@ std::string render_upstream_path(const model::ProxyTarget& target, const std::st
   return path;
 }
 
-// Methods a client may repeat without changing the outcome (RFC 9110 section 9.2.2); POST and PATCH are never retried.
+// Methods a client may repeat without changing the outcome (RFC 9110 section 9.2.2). POST and PATCH are retried only
+// when the connection could not be made, so the target never saw them.
 bool is_idempotent(const std::string& method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE";
 }
@@ -487,7 +488,7 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
   up.content_receiver = [p = &in](const char* data, size_t n, uint64_t, uint64_t) { return p->receive(data, n); };
 
   auto timeout = target.timeout.value_or(backend->timeout);
-  int attempts = stream_request ? 1 : 1 + (is_idempotent(req.method) ? backend->retries : 0);
+  int attempts = 1 + backend->retries;
   std::vector<bool> tried(state->targets.size());
   auto start = Clock::now();
   for (int attempt = 0;; ++attempt) {
@@ -540,7 +541,10 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
                           err == httplib::Error::SSLConnection;
     bool timed_out = err == httplib::Error::ConnectionTimeout ||
                      ((err == httplib::Error::Read || err == httplib::Error::Write) && end - now >= timeout * 9 / 10);
-    bool retryable = connect_failed || (!timed_out && (err == httplib::Error::Read || err == httplib::Error::Write));
+    // A streamed request body can be read once: only a connection that never carried any of it may be tried again.
+    bool retryable = stream_request ? connect_failed && !stream->consumed
+                     : connect_failed || (is_idempotent(req.method) && !timed_out &&
+                                          (err == httplib::Error::Read || err == httplib::Error::Write));
     if ((connect_failed || timed_out) && backend->unhealthy_for.count() > 0)
       upstream.down_until.store((end + backend->unhealthy_for).time_since_epoch().count(), std::memory_order_relaxed);
     if (retryable && attempt + 1 < attempts) {

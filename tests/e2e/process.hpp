@@ -2,6 +2,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,6 +42,13 @@ inline std::string write_temp(const std::string& name, const std::string& conten
   std::string path = temp_path(name);
   std::ofstream(path, std::ios::binary) << content;
   return path;
+}
+
+// Writes then renames, as editors do, so a watching server never reads half a file.
+inline void write_file(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::binary) << text;
+  std::rename(tmp.c_str(), path.c_str());
 }
 
 struct Result {
@@ -180,6 +188,18 @@ inline std::vector<nlohmann::json> log_lines(const std::string& text) {
   while (std::getline(in, line))
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   return out;
+}
+
+// How many descriptors process `pid` has open (its /proc/PID/fd entries), for leak checks; -1 when it is gone.
+inline int open_descriptors(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
 }
 
 inline std::string source(const std::string& rel) { return std::string(APIGW_SOURCE_DIR) + "/" + rel; }

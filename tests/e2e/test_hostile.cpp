@@ -74,11 +74,7 @@ std::string problem_body(const std::string& response) {
   return head == std::string::npos ? "" : response.substr(head + 4);
 }
 
-size_t descriptors(pid_t pid) {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
-  return n;
-}
+size_t descriptors(pid_t pid) { return static_cast<size_t>(std::max(0, e2e::open_descriptors(pid))); }
 
 // Waits up to `timeout` for the server's descriptor count to come down to `baseline`; returns the last count.
 size_t descriptors_settled(pid_t pid, size_t baseline, std::chrono::milliseconds timeout) {

@@ -10,22 +10,15 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "e2e/process.hpp"
 
 using e2e::Process;
 using e2e::source;
+using e2e::write_file;
 
 namespace {
-
-void write_file(const std::string& path, const std::string& text) {
-  // Write then rename, as editors do, so the watcher never reads half a file.
-  std::string tmp = path + ".tmp";
-  std::ofstream(tmp, std::ios::binary) << text;
-  std::filesystem::rename(tmp, path);
-}
 
 // Polls until `check` holds (reloads are asynchronous), for up to 5 s.
 template <class F>
