@@ -11,6 +11,7 @@
 
 #include "emulator/model/config.hpp"
 #include "emulator/policy/credentials.hpp"
+#include "emulator/policy/ratelimit.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::model {
@@ -391,7 +392,7 @@ class Loader {
       }
       if (static_cast<double>(burst->as_int()) < t.rate) {
         error(burst->mark, burst_path,
-              "the burst (" + std::to_string(burst->as_int()) + ") is below the rate (" + nlohmann::json(t.rate).dump() +
+              "the burst (" + std::to_string(burst->as_int()) + ") is below the rate (" + policy::format_rate(t.rate) +
                   " per second): the bucket could never hold one second's requests");
         return std::nullopt;
       }

@@ -70,8 +70,9 @@ std::optional<Clock::time_point> parse_timestamp(std::string_view text) {
     if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59) return std::nullopt;
     offset_s = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
     i += 6;
+  } else {
+    return std::nullopt;  // RFC 3339 times carry their offset
   }
-  if (i != s.size()) return std::nullopt;
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
@@ -90,7 +91,7 @@ std::string format_timestamp(Clock::time_point t) {
   std::time_t tt = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  char out[40];
+  char out[96];  // room for any int the compiler can imagine in each field
   std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((us - seconds * 1'000'000) / 1000));
   return out;

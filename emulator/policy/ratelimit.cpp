@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
-
-#include <nlohmann/json.hpp>
 
 #include "emulator/policy/clock.hpp"
 
@@ -24,8 +23,6 @@ int64_t whole_seconds(double s) { return s <= 0 ? 0 : static_cast<int64_t>(std::
 
 TimePoint at_seconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
 
-std::string number(double v) { return nlohmann::json(v).dump(); }
-
 const char* period_name(Quota::Period p) {
   switch (p) {
     case Quota::Period::Day: return "day";
@@ -36,7 +33,7 @@ const char* period_name(Quota::Period p) {
 }
 
 std::string bucket_key(const Limit& l) {
-  return "rate " + l.counter + " " + number(l.throttle->rate) + "/" + std::to_string(l.throttle->burst);
+  return "rate " + l.counter + " " + format_rate(l.throttle->rate) + "/" + std::to_string(l.throttle->burst);
 }
 
 std::string quota_key(const Limit& l) {
@@ -45,6 +42,12 @@ std::string quota_key(const Limit& l) {
 }
 
 }  // namespace
+
+std::string format_rate(double requests_per_second) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%.6g", requests_per_second);
+  return out;
+}
 
 Bucket full_bucket(const Throttle& t, TimePoint now) { return {static_cast<double>(t.burst), now}; }
 
@@ -105,7 +108,7 @@ LimitVerdict LimitStore::take(const std::vector<Limit>& limits, TimePoint now) {
         int64_t retry = std::max<int64_t>(1, whole_seconds(seconds_until(*l.throttle, *c.bucket, 1)));
         if (v.allowed || retry > v.retry_after) {
           v = {false, "rate",
-               "rate limit exceeded (" + l.counter + ": " + number(l.throttle->rate) + " per second, bursts of " +
+               "rate limit exceeded (" + l.counter + ": " + format_rate(l.throttle->rate) + " per second, bursts of " +
                    std::to_string(l.throttle->burst) + "); retry in " + std::to_string(retry) + " s",
                l.throttle->burst, 0, retry, retry};
         }

@@ -73,6 +73,9 @@ class LimitStore {
 // The store serve counts in: one per process, so counts outlive reloads.
 LimitStore& limit_store();
 
+// A rate as people write it: "10", "0.5".
+std::string format_rate(double requests_per_second);
+
 // The limits on a request to `route` from `client_ip` by `caller` (the principal's name, "" when anonymous) holding
 // API key plan `plan` ("" for none).
 std::vector<Limit> limits_for(const model::Config& config, const model::Route& route, const std::string& caller,

@@ -274,11 +274,11 @@ routes:
 )";
   auto r = e2e::run({"serve", cfg, "--port", "0"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find(cfg + ":3:37: error: usage_plans.gold.throttle.burst: the burst (5) is below the rate (10 per second)") !=
+  CHECK(r.err.find(cfg + ":3:40: error: usage_plans.gold.throttle.burst: the burst (5) is below the rate (10 per second)") !=
         std::string::npos);
-  CHECK(r.err.find(cfg + ":5:62: error: auth.key.keys[0].plan: unknown usage plan 'glod' (did you mean 'gold'?)") !=
+  CHECK(r.err.find(cfg + ":5:63: error: auth.key.keys[0].plan: unknown usage plan 'glod' (did you mean 'gold'?)") !=
         std::string::npos);
-  CHECK(r.err.find(cfg + ":7:58: error: routes[0].rate_limit.rate: expected a rate in requests per second above 0, got integer 0") !=
+  CHECK(r.err.find(cfg + ":7:60: error: routes[0].rate_limit.rate: expected a rate in requests per second above 0, got integer 0") !=
         std::string::npos);
   CHECK(e2e::run({"serve", cfg, "--clock", "paused"}).exit_code == 2);
 }

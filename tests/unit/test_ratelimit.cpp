@@ -229,32 +229,33 @@ usage_plans:
     routes: { nope: { rate: 1 } }
   bronze: { description: nothing }
 auth:
-  key: { type: api_key, keys: [{ name: app, value: k1, plan: gold }] }
+  key: { type: api_key, keys: [{ name: app, value: k1, plan: gld }] }
 policies:
   rate_limit: { rate: -1, per: user }
 routes:
   - { method: GET, path: /a, mock: {}, rate_limit: { burst: 3 } }
   - { method: GET, path: /b, mock: {}, rate_limit: { quota: { limit: 0, period: day, offset: 2 } } }
   - { method: GET, path: /c, mock: {}, rate_limit: 5 }
+  - { method: GET, path: /d, mock: {}, rate_limit: { quota: { limit: 2, period: week, offset: 2 } } }
 )",
                                    "g.yaml");
   CHECK_FALSE(r.config);
   CHECK(messages(r) ==
         "g.yaml:4:23: usage_plans.gold.throttle.rate: expected a rate in requests per second above 0, got integer 0\n"
-        "g.yaml:5:34: usage_plans.gold.quota.period: unknown quota period 'fortnight' (day, week or month)\n"
-        "g.yaml:7:33: usage_plans.silver.throttle.burst: the burst (5) is below the rate (10 per second): the bucket "
+        "g.yaml:5:33: usage_plans.gold.quota.period: unknown quota period 'fortnight' (day, week or month)\n"
+        "g.yaml:7:34: usage_plans.silver.throttle.burst: the burst (5) is below the rate (10 per second): the bucket "
         "could never hold one second's requests\n"
         "g.yaml:8:15: usage_plans.silver.routes.nope: unknown route 'nope'\n"
         "g.yaml:9:11: usage_plans.bronze: a usage plan sets a throttle, a quota or both\n"
-        "g.yaml:11:59: auth.key.keys[0].plan: unknown usage plan 'gold' (did you mean 'gold'?)\n"
+        "g.yaml:11:62: auth.key.keys[0].plan: unknown usage plan 'gld' (did you mean 'gold'?)\n"
         "g.yaml:13:23: policies.rate_limit.rate: expected a rate in requests per second above 0, got integer -1\n"
         "g.yaml:13:32: policies.rate_limit.per: unknown rate limit scope 'user' (key, ip, route or global)\n"
-        "g.yaml:15:54: routes[0].rate_limit.burst: a burst needs a rate (requests per second)\n"
-        "g.yaml:15:54: routes[0].rate_limit: a rate limit sets a rate, a quota or both (or is 'off')\n"
-        "g.yaml:16:68: routes[1].rate_limit.quota.limit: expected a quota of at least 1 request (an integer), got integer 0\n"
-        "g.yaml:16:95: routes[1].rate_limit.quota.offset: expected the requests counted as made in the first period, "
-        "from 0 to below the limit, got integer 2\n"
-        "g.yaml:17:50: routes[2].rate_limit: expected a mapping (rate, burst, per, quota) or 'off', got integer 5\n");
+        "g.yaml:15:52: routes[0].rate_limit: a rate limit sets a rate, a quota or both (or is 'off')\n"
+        "g.yaml:15:61: routes[0].rate_limit.burst: a burst needs a rate (requests per second)\n"
+        "g.yaml:16:70: routes[1].rate_limit.quota.limit: expected a quota of at least 1 request (an integer), got integer 0\n"
+        "g.yaml:17:52: routes[2].rate_limit: expected a mapping (rate, burst, per, quota) or 'off', got integer 5\n"
+        "g.yaml:18:95: routes[3].rate_limit.quota.offset: expected the requests counted as made in the first period, "
+        "from 0 to below the limit, got integer 2\n");
 }
 
 TEST_CASE("without usage_plans a key's plan is only a label, as before") {
