@@ -281,4 +281,19 @@ routes:
   CHECK(r.err.find(cfg + ":7:60: error: routes[0].rate_limit.rate: expected a rate in requests per second above 0, got integer 0") !=
         std::string::npos);
   CHECK(e2e::run({"serve", cfg, "--clock", "paused"}).exit_code == 2);
+
+  // A key in a keys file names its plan there; the error points into that file.
+  std::ofstream(dir + "/keys.yaml") << "- { name: partner, value: p-1, plan: sliver }\n";
+  std::ofstream(cfg) << R"(apigw: 1
+usage_plans:
+  silver: { quota: { limit: 10, period: month } }
+auth:
+  key: { type: api_key, keys_file: keys.yaml }
+routes:
+  - { method: GET, path: /a, mock: {}, auth: [key] }
+)";
+  auto in_file = e2e::run({"lint", cfg});
+  CHECK(in_file.exit_code == 2);
+  CHECK(in_file.out.find(dir + "/keys.yaml:1:38: error: [0].plan: unknown usage plan 'sliver' (did you mean 'silver'?)") !=
+        std::string::npos);
 }
