@@ -2,6 +2,9 @@
 // clock, and what the loader accepts and refuses.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "emulator/model/config.hpp"
 #include "emulator/policy/clock.hpp"
 #include "emulator/policy/ratelimit.hpp"
@@ -88,6 +91,23 @@ TEST_CASE("a frozen clock passes exactly the burst; the rate earns more as time 
   CHECK_FALSE(store.take(limits, now + milliseconds(999)).allowed);
   CHECK(store.take(limits, now + seconds(1)).allowed);
   CHECK_FALSE(store.take(limits, now + seconds(1)).allowed);
+}
+
+TEST_CASE("threads taking from shared buckets at once never pass more than the burst") {
+  policy::LimitStore store;
+  auto now = at("2026-01-01T00:00:00Z");
+  std::atomic<int64_t> passed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        // Each thread also makes buckets of its own as it goes, so the map grows while others read it.
+        std::vector<policy::Limit> limits = {throttle("shared", 1, 50000), throttle("own " + std::to_string(t * 100000 + i), 1, 1)};
+        if (store.take(limits, now).allowed) ++passed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(passed == 50000);
 }
 
 TEST_CASE("a refused request takes nothing from the other limits; the closest to running out is reported") {
