@@ -102,7 +102,8 @@ TEST_CASE("threads taking from shared buckets at once never pass more than the b
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20000; ++i) {
         // Each thread also makes buckets of its own as it goes, so the map grows while others read it.
-        std::vector<policy::Limit> limits = {throttle("shared", 1, 50000), throttle("own " + std::to_string(t * 100000 + i), 1, 1)};
+        std::vector<policy::Limit> limits = {throttle("shared", 1, 50000),
+                                             throttle("own " + std::to_string(t * 100000 + i), 1, 1)};
         if (store.take(limits, now).allowed) ++passed;
       }
     });
