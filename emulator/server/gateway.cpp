@@ -133,6 +133,19 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     if (!a.files.empty()) item["files"] = a.files;
     auth[a.name] = std::move(item);
   }
+  static const char* const k_periods[] = {"day", "week", "month"};
+  auto throttle_json = [](const model::Throttle& t) { return nlohmann::ordered_json{{"rate", t.rate}, {"burst", t.burst}}; };
+  nlohmann::ordered_json plans = nlohmann::ordered_json::object();
+  for (const auto& p : config_.usage_plans) {
+    nlohmann::ordered_json item = nlohmann::ordered_json::object();
+    if (p.throttle) item["throttle"] = throttle_json(*p.throttle);
+    if (p.quota)
+      item["quota"] = {{"limit", p.quota->limit},
+                       {"period", k_periods[static_cast<int>(p.quota->period)]},
+                       {"offset", p.quota->offset}};
+    for (const auto& [route, t] : p.route_throttle) item["routes"][route] = throttle_json(t);
+    plans[p.name] = std::move(item);
+  }
   nlohmann::ordered_json effective = {
       {"apigw", config_.version},
       {"name", config_.name},
@@ -147,6 +160,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
         {"keep_alive_timeout", util::format_duration(config_.limits.keep_alive_timeout)}}},
       {"backends", backends},
       {"auth", auth},
+      {"usage_plans", plans},
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
   credential_params_ = policy::credential_query_params(config_);

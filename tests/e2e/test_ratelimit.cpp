@@ -150,6 +150,8 @@ routes:
   CHECK(nlohmann::json::parse(set->body) ==
         nlohmann::json({{"now", "2026-01-01T10:00:00.000Z"}, {"mode", "frozen"}}));
   CHECK(c.Get("/__apigw/clock")->body == set->body);
+  auto effective = nlohmann::json::parse(c.Get("/__apigw/config")->body);
+  CHECK(effective["usage_plans"] == nlohmann::json::parse(R"({"free":{"quota":{"limit":3,"period":"day","offset":0}}})"));
 
   for (int i = 0; i < 3; ++i) {
     auto r = c.Get("/pets", {{"x-api-key", "k-1"}});
@@ -216,6 +218,10 @@ TEST_CASE("route rate limits per client and global, overridden per route; counte
   CHECK(c.Get("/c")->status == 200);
   CHECK(c.Get("/c")->status == 429);
   for (int i = 0; i < 5; ++i) CHECK(c.Get("/d")->status == 200);
+  auto routes = nlohmann::json::parse(c.Get("/__apigw/routes")->body)["routes"];
+  CHECK(routes[0]["rate_limit"] == nlohmann::json::parse(R"({"from":"policies","per":"global"})"));
+  CHECK(routes[2]["rate_limit"] == nlohmann::json::parse(R"({"from":"route c","per":"ip"})"));
+  CHECK_FALSE(routes[3].contains("rate_limit"));
 
   server.signal(SIGHUP);  // the same limits: the counts stay
   CHECK(eventually([&] { return server.err().find("SIGHUP: reloaded") != std::string::npos; }));
