@@ -288,6 +288,16 @@ routes:
         std::string::npos);
   CHECK(e2e::run({"serve", cfg, "--clock", "paused"}).exit_code == 2);
 
+  // Configs served together share a plan only when they define it alike.
+  std::ofstream(dir + "/one.yaml") << "apigw: 1\nname: one\nusage_plans:\n  gold: { quota: { limit: 10, period: day } }\n"
+                                      "routes:\n  - { method: GET, path: /a, mock: {} }\n";
+  std::ofstream(dir + "/two.yaml") << "apigw: 1\nname: two\nusage_plans:\n  gold: { quota: { limit: 20, period: day } }\n"
+                                      "routes:\n  - { method: GET, path: /b, mock: {} }\n";
+  auto merged = e2e::run({"serve", dir + "/one.yaml", dir + "/two.yaml", "--port", "0"});
+  CHECK(merged.exit_code == 2);
+  CHECK(merged.err.find(dir + "/two.yaml:4:3: error: usage_plans.gold: also defined differently in " + dir + "/one.yaml") !=
+        std::string::npos);
+
   // A key in a keys file names its plan there; the error points into that file.
   std::ofstream(dir + "/keys.yaml") << "- { name: partner, value: p-1, plan: sliver }\n";
   std::ofstream(cfg) << R"(apigw: 1
