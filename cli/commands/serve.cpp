@@ -15,6 +15,7 @@
 
 #include "cli/command.hpp"
 #include "cli/import/importer.hpp"
+#include "emulator/policy/clock.hpp"
 #include "emulator/server/server.hpp"
 
 namespace apigw::cli {
@@ -104,6 +105,7 @@ struct Options {
   std::string tls_cert, tls_key;
   bool tls_self_signed = false;
   bool insecure_upstream = false;
+  std::string clock = "system";
 };
 
 // What one load of the config (or spec) gives: the gateway to serve, and the files it was made from.
@@ -114,6 +116,23 @@ struct Built {
 
 bool same_auth(const model::AuthScheme& a, const model::AuthScheme& b) {
   return a.type == b.type && a.source == b.source && a.keys == b.keys && a.users == b.users && a.secret == b.secret;
+}
+
+bool same_plan(const model::UsagePlan& a, const model::UsagePlan& b) {
+  auto same_throttle = [](const model::Throttle& x, const model::Throttle& y) {
+    return x.rate == y.rate && x.burst == y.burst;
+  };
+  auto same_quota = [](const model::Quota& x, const model::Quota& y) {
+    return x.limit == y.limit && x.period == y.period && x.offset == y.offset;
+  };
+  auto same_routes = [&](const auto& x, const auto& y) {
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [&](const auto& l, const auto& r) {
+             return l.first == r.first && same_throttle(l.second, r.second);
+           });
+  };
+  return a.throttle.has_value() == b.throttle.has_value() && (!a.throttle || same_throttle(*a.throttle, *b.throttle)) &&
+         a.quota.has_value() == b.quota.has_value() && (!a.quota || same_quota(*a.quota, *b.quota)) &&
+         same_routes(a.route_throttle, b.route_throttle);
 }
 
 // Adds `next` (another served file) to `merged`: routes appended (a route id already taken gets the config's name in
@@ -144,6 +163,16 @@ bool merge_config(model::Config& merged, model::Config next) {
       continue;
     } else if (!same_auth(*have, a)) {
       std::cerr << doc::where(next.file, a.mark) << ": error: auth." << a.name << ": also defined differently in "
+                << merged.file << "; rename one\n";
+      ok = false;
+    }
+  }
+  for (auto& p : next.usage_plans) {
+    const model::UsagePlan* have = merged.find_plan(p.name);
+    if (!have) {
+      merged.usage_plans.push_back(std::move(p));
+    } else if (!same_plan(*have, p)) {
+      std::cerr << doc::where(next.file, p.mark) << ": error: usage_plans." << p.name << ": also defined differently in "
                 << merged.file << "; rename one\n";
       ok = false;
     }
@@ -252,6 +281,11 @@ Command serve_command() {
             sub.add_option("--tls-key", o->tls_key, "the PEM private key of --tls-cert");
             sub.add_flag("--tls-self-signed", o->tls_self_signed,
                          "serve HTTPS with a development certificate made in memory (localhost, 127.0.0.1, ::1)");
+            sub.add_option("--clock", o->clock,
+                           "the time policies see (JWT exp/nbf, rate limits, quota windows): system, or frozen at the "
+                           "start time until POST /__apigw/clock advances or sets it")
+                ->check(CLI::IsMember({"system", "frozen"}))
+                ->capture_default_str();
             sub.add_flag("--insecure-upstream", o->insecure_upstream,
                          "accept any certificate from https backends (development certificates; as tls_verify: false)");
             sub.footer(
@@ -268,7 +302,7 @@ Command serve_command() {
                 "for a media type it does not take) with an application/problem+json list of violations.\n"
                 "\nAdmin API: GET /__apigw/health, /__apigw/routes, /__apigw/config, /__apigw/metrics (Prometheus),\n"
                 "/__apigw/journal (recent exchanges with timings and violations), /__apigw/state (what stateful routes\n"
-                "hold; DELETE empties it).\n"
+                "hold; DELETE empties it), /__apigw/clock (POST {\"advance\": \"1d\"} or {\"set\": \"2026-01-01T00:00:00Z\"}).\n"
                 "\nThe URL goes to stderr once listening; access logs go to stdout unless --access-log says otherwise.\n"
                 "SIGINT or SIGTERM stops it after in-flight requests finish; SIGHUP reloads the config.\n"
                 "Exit codes: 0 stopped cleanly; 2 the config has errors (all listed) or bad flags; 3 cannot listen.");
@@ -281,6 +315,7 @@ Command serve_command() {
                 return k_exit_bad_input;
               }
               const model::Config& cfg = built.gateway->config();
+              if (o->clock == "frozen") policy::gateway_clock().use(policy::Clock::Mode::Frozen);
 
               server::ServerOptions options;
               options.host = o->host.empty() ? cfg.listen_host : o->host;

@@ -115,6 +115,10 @@ class Exporter {
                      "501 (point the route at a real backend)");
       if (r.validate && validates_responses(*r.validate))
         unsupported(r, "validate", "response validation is not enforced by managed gateways; not exported");
+      if (r.rate_limit)
+        unsupported(r, "rate_limit",
+                    "rate limits and quotas (from " + r.rate_limit->from + ") are not exported yet; set the "
+                    "target's throttling for the deployed stage");
       for (const auto& alt : r.auth_claims)
         for (const auto& rules : alt)
           if (!rules.empty()) {
@@ -122,6 +126,10 @@ class Exporter {
             break;
           }
     }
+    for (const auto& p : cfg_.usage_plans)
+      note("export-unsupported", cfg_.file, p.mark, "usage_plans." + p.name,
+           "usage plan '" + p.name + "' is not exported yet; create it in the target (AWS: aws apigateway "
+           "create-usage-plan) and attach the keys");
     if (validates_responses(cfg_.validate))
       note("export-unsupported", cfg_.file, {1, 1}, "validate",
            target_ + " does not validate responses; `validate: " +

@@ -87,6 +87,40 @@ struct AuthScheme {
   bool accepts_anything() const;
 };
 
+// A token bucket: `burst` requests at once, refilled at `rate` per second (AWS usage plans' burstLimit and rateLimit).
+struct Throttle {
+  double rate = 0;
+  int64_t burst = 0;
+};
+
+// A number of requests per calendar window in UTC: a day from 00:00, a week from Monday 00:00, a month from the 1st.
+struct Quota {
+  enum class Period { Day, Week, Month };
+  int64_t limit = 0;
+  Period period = Period::Day;
+  int64_t offset = 0;  // requests counted as already made in the first window (AWS's quota offset)
+};
+
+// What API keys that name the plan may do, counted per key (AWS usage plans).
+struct UsagePlan {
+  std::string name;
+  std::string description;
+  std::optional<Throttle> throttle;
+  std::optional<Quota> quota;
+  std::map<std::string, Throttle> route_throttle;  // route id -> throttle in place of the plan's on that route
+  doc::Mark mark;
+};
+
+// A route's `rate_limit`: a throttle and/or quota, counted per caller, per client IP, per route, or once for every
+// route it applies to.
+struct RateLimit {
+  enum class Per { Key, Ip, Route, Global };
+  std::optional<Throttle> throttle;
+  std::optional<Quota> quota;
+  Per per = Per::Route;
+  std::string from;  // where it was written: "policies", "group NAME" or "route ID" (counters are kept per place)
+};
+
 // OpenAPI semantics: a route accepts a request when any requirement passes; a requirement passes when every scheme
 // in it passes (with its scopes).
 using AuthRequirement = std::vector<std::pair<std::string, std::vector<std::string>>>;
@@ -128,6 +162,8 @@ struct Route {
   std::vector<std::vector<std::vector<policy::ClaimRule>>> auth_claims;
   std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
   std::shared_ptr<const CorsPolicy> cors;  // the route's, else its group's, else policies.cors; null: no CORS
+  // The route's own `rate_limit`, else its group's, else policies.rate_limit; none with `rate_limit: off`.
+  std::optional<RateLimit> rate_limit;
   std::string group;      // the route group it belongs to, "" for none
   // The OpenAPI operation served (operationId or "METHOD /path"); with neither mock nor proxy, mocked from the spec.
   std::string operation;
@@ -170,11 +206,13 @@ struct Config {
   std::vector<Backend> backends;
   std::vector<AuthScheme> auth;
   std::vector<RouteGroup> groups;
+  std::vector<UsagePlan> usage_plans;
   std::vector<std::string> auth_files;  // every file the authorizers read (serve --watch reloads when one changes)
   std::vector<Route> routes;
 
   const Backend* find_backend(const std::string& name) const;
   const AuthScheme* find_auth(const std::string& name) const;
+  const UsagePlan* find_plan(const std::string& name) const;
 };
 
 struct LoadOptions {

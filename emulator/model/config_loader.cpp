@@ -1,5 +1,6 @@
 // Reads a gateway config document into model::Config, reporting every problem at once with its location.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "emulator/model/config.hpp"
 #include "emulator/policy/credentials.hpp"
+#include "emulator/policy/ratelimit.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::model {
@@ -36,6 +38,12 @@ bool AuthScheme::accepts_anything() const {
 const AuthScheme* Config::find_auth(const std::string& scheme_name) const {
   for (const auto& a : auth)
     if (a.name == scheme_name) return &a;
+  return nullptr;
+}
+
+const UsagePlan* Config::find_plan(const std::string& plan_name) const {
+  for (const auto& p : usage_plans)
+    if (p.name == plan_name) return &p;
   return nullptr;
 }
 
@@ -124,11 +132,11 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "policies", "groups", "routes"}},
+      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "usage_plans", "policies", "groups", "routes"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
                   "max_request_line", "max_header_size", "max_connections"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "group", "delay", "fault", "state", "cors"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
       {"auth_api_key", {"type", "in", "name", "keys", "keys_file", "realm", "description"}},
@@ -138,9 +146,13 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"auth_jwt", {"type", "secret", "jwks_file", "jwks", "pem_file", "algorithms", "issuer", "audiences", "scopes",
                     "leeway", "required_claims", "forward_claims", "realm", "description"}},
       {"auth_requirement", {"scopes", "claims"}},
-      {"policies", {"auth", "cors"}},
-      {"group", {"description", "auth", "cors"}},
+      {"policies", {"auth", "rate_limit", "cors"}},
+      {"group", {"description", "auth", "rate_limit", "cors"}},
       {"cors", {"origins", "methods", "headers", "expose_headers", "credentials", "max_age"}},
+      {"usage_plan", {"description", "throttle", "quota", "routes"}},
+      {"throttle", {"rate", "burst"}},
+      {"quota", {"limit", "period", "offset"}},
+      {"rate_limit", {"rate", "burst", "per", "quota"}},
       {"mock", {"status", "headers", "body", "delay"}},
       {"proxy", {"backend", "path", "timeout"}},
   };
@@ -218,6 +230,15 @@ class Loader {
   using CorsSetting = std::optional<std::shared_ptr<const CorsPolicy>>;
   CorsSetting default_cors_;                                       // policies.cors
   std::map<std::string, CorsSetting> group_cors_;                  // groups.NAME.cors
+  // `rate_limit` as written at the top and on groups: none when absent, a RateLimit without limits for `off`.
+  std::optional<RateLimit> default_rate_limit_;
+  std::map<std::string, std::optional<RateLimit>> group_rate_limit_;
+  struct RouteReference {
+    std::string id;
+    doc::Mark mark;
+    std::string path;
+  };
+  std::vector<RouteReference> plan_routes_;  // the routes plans throttle on their own, checked once routes are read
 
   void report(Severity sev, const char* rule, doc::Mark mark, const std::string& path, std::string message) {
     diags_.push_back({sev, rule, file_.empty() ? doc_.path : file_, mark, path, std::move(message)});
@@ -345,11 +366,166 @@ class Loader {
     if (const Node* v = root.find("listen")) read_listen(*v);
     if (const Node* v = root.find("limits")) read_limits(*v);
     if (const Node* v = root.find("backends")) read_backends(*v);
+    if (const Node* v = root.find("usage_plans")) read_usage_plans(*v);
     if (const Node* v = root.find("auth")) read_auth_schemes(*v);
     if (const Node* v = root.find("policies")) read_policies(*v);
     if (const Node* v = root.find("groups")) read_groups(*v);
     if (const Node* v = root.find("routes")) read_routes(*v);
     else error(root.mark, "", "missing required key 'routes'");
+    check_plan_routes();
+  }
+
+  // rate: requests per second, above 0; burst: a whole number of requests, at least the rate (default: the rate
+  // rounded up), since a bucket smaller than one second's worth could never pass the rate.
+  std::optional<Throttle> read_throttle(const std::string& path, const Node* rate, const Node* burst) {
+    if (!rate) {
+      if (burst) error(burst->mark, join(path, "burst"), "a burst needs a rate (requests per second)");
+      return std::nullopt;
+    }
+    std::string rate_path = join(path, "rate");
+    if (!rate->is_number() || rate->as_double() <= 0 || !std::isfinite(rate->as_double())) {
+      error(rate->mark, rate_path, "expected a rate in requests per second above 0, got " + describe(*rate));
+      return std::nullopt;
+    }
+    Throttle t;
+    t.rate = rate->as_double();
+    t.burst = static_cast<int64_t>(std::ceil(t.rate));
+    if (burst) {
+      std::string burst_path = join(path, "burst");
+      if (!burst->is_int() || burst->as_int() < 1) {
+        error(burst->mark, burst_path, "expected a burst of at least 1 request (an integer), got " + describe(*burst));
+        return std::nullopt;
+      }
+      if (static_cast<double>(burst->as_int()) < t.rate) {
+        error(burst->mark, burst_path,
+              "the burst (" + std::to_string(burst->as_int()) + ") is below the rate (" + policy::format_rate(t.rate) +
+                  " per second): the bucket could never hold one second's requests");
+        return std::nullopt;
+      }
+      t.burst = burst->as_int();
+    }
+    return t;
+  }
+
+  // quota: { limit: 1000, period: day|week|month, offset: 0 }
+  std::optional<Quota> read_quota(const Node& n, const std::string& path) {
+    if (!expect(n, Kind::Object, path)) return std::nullopt;
+    check_keys(n, path, keys_of("quota"));
+    require(n, path, "limit", "requests per period");
+    require(n, path, "period", "day, week or month");
+    Quota q;
+    bool ok = n.find("limit") && n.find("period");
+    if (const Node* v = n.find("limit")) {
+      if (!v->is_int() || v->as_int() < 1) {
+        error(v->mark, join(path, "limit"), "expected a quota of at least 1 request (an integer), got " + describe(*v));
+        ok = false;
+      } else {
+        q.limit = v->as_int();
+      }
+    }
+    if (const Node* v = n.find("period")) {
+      static const std::vector<std::string_view> k_periods = {"day", "week", "month"};
+      auto s = string_value(*v, join(path, "period"));
+      auto at = s ? std::find(k_periods.begin(), k_periods.end(), *s) : k_periods.end();
+      if (s && at == k_periods.end()) {
+        std::string suggestion = util::nearest(*s, k_periods);
+        error(v->mark, join(path, "period"),
+              "unknown quota period '" + *s + "' (day, week or month)" +
+                  (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+      }
+      if (at == k_periods.end()) ok = false;
+      else q.period = static_cast<Quota::Period>(at - k_periods.begin());
+    }
+    if (const Node* v = n.find("offset")) {
+      if (!v->is_int() || v->as_int() < 0 || (q.limit > 0 && v->as_int() >= q.limit)) {
+        error(v->mark, join(path, "offset"),
+              "expected the requests counted as made in the first period, from 0 to below the limit, got " + describe(*v));
+        ok = false;
+      } else {
+        q.offset = v->as_int();
+      }
+    }
+    if (!ok) return std::nullopt;
+    return q;
+  }
+
+  // usage_plans: { gold: { throttle: { rate, burst }, quota: { limit, period }, routes: { ROUTE_ID: { rate, burst } } } }
+  void read_usage_plans(const Node& n) {
+    if (!expect(n, Kind::Object, "usage_plans")) return;
+    for (const auto& m : n.members()) {
+      std::string path = join("usage_plans", m.key);
+      UsagePlan plan;
+      plan.name = m.key;
+      plan.mark = m.key_mark;
+      if (!expect(m.value, Kind::Object, path)) continue;
+      check_keys(m.value, path, keys_of("usage_plan"));
+      if (const Node* v = m.value.find("description"))
+        if (auto s = string_value(*v, join(path, "description"))) plan.description = *s;
+      if (const Node* v = m.value.find("throttle"); v && expect(*v, Kind::Object, join(path, "throttle"))) {
+        check_keys(*v, join(path, "throttle"), keys_of("throttle"));
+        require(*v, join(path, "throttle"), "rate", "requests per second");
+        plan.throttle = read_throttle(join(path, "throttle"), v->find("rate"), v->find("burst"));
+      }
+      if (const Node* v = m.value.find("quota")) plan.quota = read_quota(*v, join(path, "quota"));
+      if (const Node* v = m.value.find("routes"); v && expect(*v, Kind::Object, join(path, "routes"))) {
+        for (const auto& r : v->members()) {
+          std::string rp = join(join(path, "routes"), r.key);
+          if (!expect(r.value, Kind::Object, rp)) continue;
+          check_keys(r.value, rp, keys_of("throttle"));
+          require(r.value, rp, "rate", "requests per second");
+          if (auto t = read_throttle(rp, r.value.find("rate"), r.value.find("burst")))
+            plan.route_throttle.emplace(r.key, *t);
+          plan_routes_.push_back({r.key, r.key_mark, rp});
+        }
+      }
+      if (!m.value.find("throttle") && !m.value.find("quota") && !m.value.find("routes"))
+        error(m.value.mark, path, "a usage plan sets a throttle, a quota or both");
+      cfg_.usage_plans.push_back(std::move(plan));
+    }
+  }
+
+  // A plan's per-route throttles must name routes of this config.
+  void check_plan_routes() {
+    std::vector<std::string_view> ids;
+    for (const auto& r : cfg_.routes) ids.push_back(r.id);
+    for (const auto& [id, mark, path] : plan_routes_) {
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      std::string suggestion = util::nearest(id, ids);
+      error(mark, path, "unknown route '" + id + "'" + (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+            "config-reference");
+    }
+  }
+
+  // rate_limit: { rate: 10, burst: 20, per: key|ip|route|global, quota: { limit, period } } | off
+  std::optional<RateLimit> read_rate_limit(const Node& n, const std::string& path, std::string from) {
+    RateLimit limit;
+    limit.from = std::move(from);
+    if (n.is_string() && n.as_string() == "off") return limit;
+    if (!n.is_object()) {
+      error(n.mark, path, "expected a mapping (rate, burst, per, quota) or 'off', got " + describe(n));
+      return std::nullopt;
+    }
+    check_keys(n, path, keys_of("rate_limit"));
+    size_t errors_before = error_count();
+    limit.throttle = read_throttle(path, n.find("rate"), n.find("burst"));
+    if (const Node* v = n.find("quota")) limit.quota = read_quota(*v, join(path, "quota"));
+    if (!n.find("rate") && !n.find("quota")) error(n.mark, path, "a rate limit sets a rate, a quota or both (or is 'off')");
+    if (const Node* v = n.find("per")) {
+      static const std::vector<std::string_view> k_per = {"key", "ip", "route", "global"};
+      if (auto s = string_value(*v, join(path, "per"))) {
+        auto at = std::find(k_per.begin(), k_per.end(), *s);
+        if (at == k_per.end()) {
+          std::string suggestion = util::nearest(*s, k_per);
+          error(v->mark, join(path, "per"),
+                "unknown rate limit scope '" + *s + "' (key, ip, route or global)" +
+                    (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+        } else {
+          limit.per = static_cast<RateLimit::Per>(at - k_per.begin());
+        }
+      }
+    }
+    if (error_count() != errors_before) return std::nullopt;
+    return limit;
   }
 
   // state: pets | { name: pets, key: id }
@@ -595,7 +771,10 @@ class Loader {
         key.name = "key-" + std::to_string(creds.keys.size() + 1);
       }
       if (const Node* v = item.find("plan"))
-        if (auto s = string_value(*v, join(p, "plan"))) key.plan = *s;
+        if (auto s = string_value(*v, join(p, "plan"))) {
+          key.plan = *s;
+          check_plan(*s, v->mark, join(p, "plan"));
+        }
       if (!value_node) return;
     } else {
       error(item.mark, p, "expected a key (a string) or a mapping with name, value and plan, got " + describe(item));
@@ -617,6 +796,17 @@ class Loader {
     key.value = *value;
     scheme.keys.push_back(*value);
     creds.keys.push_back(std::move(key));
+  }
+
+  // Once the config declares usage plans, a key's plan must be one of them; without any, a plan is only a label.
+  void check_plan(const std::string& name, doc::Mark mark, const std::string& path) {
+    if (cfg_.usage_plans.empty() || cfg_.find_plan(name)) return;
+    std::vector<std::string_view> names;
+    for (const auto& plan : cfg_.usage_plans) names.push_back(plan.name);
+    std::string suggestion = util::nearest(name, names);
+    error(mark, path,
+          "unknown usage plan '" + name + "'" + (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)"),
+          "config-reference");
   }
 
   void read_api_keys(const Node& s, const std::string& path, AuthScheme& scheme, policy::Credentials& creds) {
@@ -937,6 +1127,7 @@ class Loader {
     check_keys(n, "policies", keys_of("policies"));
     if (const Node* v = n.find("auth")) default_auth_ = read_auth_requirements(*v, "policies.auth");
     if (const Node* v = n.find("cors")) default_cors_ = read_cors(*v, "policies.cors", "policies");
+    if (const Node* v = n.find("rate_limit")) default_rate_limit_ = read_rate_limit(*v, "policies.rate_limit", "policies");
   }
 
   // cors: { origins, methods, headers, expose_headers, credentials, max_age }, or false to turn an inherited one off.
@@ -1024,6 +1215,8 @@ class Loader {
       if (const Node* v = m.value.find("auth")) auth = read_auth_requirements(*v, join(path, "auth"));
       group_auth_[m.key] = auth;
       if (const Node* v = m.value.find("cors")) group_cors_[m.key] = read_cors(*v, join(path, "cors"), "group " + m.key);
+      if (const Node* v = m.value.find("rate_limit"))
+        group_rate_limit_[m.key] = read_rate_limit(*v, join(path, "rate_limit"), "group " + m.key);
       cfg_.groups.push_back(std::move(g));
     }
   }
@@ -1054,6 +1247,10 @@ class Loader {
       if (auto it = group_cors_.find(route.group); it != group_cors_.end() && it->second) cors = it->second;
     if (const Node* v = r.find("cors")) cors = read_cors(*v, join(path, "cors"), "route");
     if (cors) route.cors = *cors;
+    std::optional<RateLimit> limit = default_rate_limit_;
+    if (const Node* v = r.find("rate_limit")) limit = read_rate_limit(*v, join(path, "rate_limit"), "route " + route.id);
+    else if (auto it = group_rate_limit_.find(route.group); it != group_rate_limit_.end() && it->second) limit = it->second;
+    if (limit && (limit->throttle || limit->quota)) route.rate_limit = std::move(limit);
     std::optional<AuthPolicy> chosen;
     if (const Node* v = r.find("auth")) {
       chosen = read_auth_requirements(*v, join(path, "auth"));

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/policy/auth.hpp"
+#include "emulator/policy/clock.hpp"
 #include "emulator/policy/cors.hpp"
+#include "emulator/policy/ratelimit.hpp"
 #include "emulator/policy/credentials.hpp"
 #include "emulator/server/fault.hpp"
 #include "emulator/server/state.hpp"
@@ -61,6 +63,10 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
         reqs.push_back(std::move(names));
       }
       item["auth"] = {{"from", r.auth_from}, {"requirements", std::move(reqs)}};
+    }
+    if (r.rate_limit) {
+      static const char* const k_per[] = {"key", "ip", "route", "global"};
+      item["rate_limit"] = {{"from", r.rate_limit->from}, {"per", k_per[static_cast<int>(r.rate_limit->per)]}};
     }
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
@@ -128,6 +134,19 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     if (!a.files.empty()) item["files"] = a.files;
     auth[a.name] = std::move(item);
   }
+  static const char* const k_periods[] = {"day", "week", "month"};
+  auto throttle_json = [](const model::Throttle& t) { return nlohmann::ordered_json{{"rate", t.rate}, {"burst", t.burst}}; };
+  nlohmann::ordered_json plans = nlohmann::ordered_json::object();
+  for (const auto& p : config_.usage_plans) {
+    nlohmann::ordered_json item = nlohmann::ordered_json::object();
+    if (p.throttle) item["throttle"] = throttle_json(*p.throttle);
+    if (p.quota)
+      item["quota"] = {{"limit", p.quota->limit},
+                       {"period", k_periods[static_cast<int>(p.quota->period)]},
+                       {"offset", p.quota->offset}};
+    for (const auto& [route, t] : p.route_throttle) item["routes"][route] = throttle_json(t);
+    plans[p.name] = std::move(item);
+  }
   nlohmann::ordered_json effective = {
       {"apigw", config_.version},
       {"name", config_.name},
@@ -146,6 +165,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
         {"max_connections", config_.limits.max_connections}}},
       {"backends", backends},
       {"auth", auth},
+      {"usage_plans", plans},
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
   credential_params_ = policy::credential_query_params(config_);
@@ -194,6 +214,7 @@ std::string format_access_record(const AccessRecord& r) {
     util::append_json_escaped(line, r.principal);
     line += '"';
   }
+  if (r.limited) line += std::string(",\"limited\":\"") + r.limited + "\"";
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -220,13 +241,52 @@ void set_problem(httplib::Response& res, int status, const std::string& title, c
 
 namespace {
 
+std::string clock_json() {
+  const policy::Clock& clock = policy::gateway_clock();
+  nlohmann::ordered_json j = {{"now", policy::format_timestamp(clock.now())},
+                      {"mode", clock.mode() == policy::Clock::Mode::Frozen ? "frozen" : "system"}};
+  return j.dump() + "\n";
+}
+
+// POST /__apigw/clock {"advance": "1d"} or {"set": "2026-01-01T00:00:00Z"}; answers the clock as GET does.
+void move_clock(const httplib::Request& req, httplib::Response& res) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  const char* expected = "expected {\"advance\": \"1d\"} (a duration: ms, s, m, h, d) or {\"set\": \"2026-01-01T00:00:00Z\"}";
+  if (!body.is_object() || body.size() != 1 || !(body.contains("advance") || body.contains("set")) ||
+      !body.begin()->is_string()) {
+    set_problem(res, 400, "Bad Request", expected);
+    return;
+  }
+  std::string value = body.begin()->get<std::string>();
+  if (body.contains("advance")) {
+    std::string error;
+    auto by = util::parse_duration(value, &error);
+    if (!by) {
+      set_problem(res, 400, "Bad Request", "advance: invalid duration '" + value + "': " + error);
+      return;
+    }
+    policy::gateway_clock().advance(*by);
+  } else {
+    auto to = policy::parse_timestamp(value);
+    if (!to) {
+      set_problem(res, 400, "Bad Request", "set: invalid timestamp '" + value + "' (RFC 3339: 2026-01-01T00:00:00Z)");
+      return;
+    }
+    policy::gateway_clock().set(*to);
+  }
+  res.status = 200;
+  res.set_content(clock_json(), "application/json");
+}
+
 void admin(const Gateway& gw, std::string_view what, const httplib::Request& req, httplib::Response& res) {
-  if (what == "state" && req.method == "DELETE") {
+  if (what == "clock" && req.method == "POST") {
+    move_clock(req, res);
+  } else if (what == "state" && req.method == "DELETE") {
     clear_state();
     res.status = 204;
   } else if (req.method != "GET" && req.method != "HEAD") {
-    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET (and DELETE on state)");
-    res.set_header("Allow", "GET, HEAD");
+    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET (and DELETE on state, POST on clock)");
+    res.set_header("Allow", what == "clock" ? "GET, HEAD, POST" : what == "state" ? "GET, HEAD, DELETE" : "GET, HEAD");
   } else if (what == "health") {
     res.status = 200;
     res.set_content("{\"status\":\"ok\",\"routes\":" + std::to_string(gw.config().routes.size()) + "}", "application/json");
@@ -239,9 +299,12 @@ void admin(const Gateway& gw, std::string_view what, const httplib::Request& req
   } else if (what == "config") {
     res.status = 200;
     res.set_content(gw.config_json(), "application/json");
+  } else if (what == "clock") {
+    res.status = 200;
+    res.set_content(clock_json(), "application/json");
   } else {
     set_problem(res, 404, "Not Found",
-                "no admin endpoint '" + std::string(what) + "' (try health, routes, config, state, metrics or journal)");
+                "no admin endpoint '" + std::string(what) + "' (try health, routes, config, state, clock, metrics or journal)");
   }
 }
 
@@ -308,25 +371,46 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     const Contract* contract = gw.contract(static_cast<size_t>(match.route));
     model::Validate validate = route.validate.value_or(gw.config().validate);
     record.route = route.id;
-    policy::AuthOutcome auth = policy::authorize(gw.config(), route, req, std::chrono::system_clock::now());
+    auto now = policy::gateway_clock().now();
+    policy::AuthOutcome auth = policy::authorize(gw.config(), route, req, now);
     for (const auto& who : auth.principals)
       if (!who.id.empty()) record.principal += (record.principal.empty() ? "" : ",") + who.id;
+    // Rate limits and quotas count only callers the auth policy let in: the key (and its plan) is known by now.
+    policy::LimitVerdict limit;
+    if (auth.ok) {
+      std::string caller, plan;
+      for (const auto& who : auth.principals) {
+        if (caller.empty()) caller = who.id;
+        if (plan.empty() && !who.plan.empty()) {
+          caller = who.id;
+          plan = who.plan;
+        }
+      }
+      auto limits = policy::limits_for(gw.config(), route, caller, plan, req.remote_addr);
+      if (!limits.empty()) limit = policy::limit_store().take(limits, now);
+      if (limit.limit > 0) {  // draft-ietf-httpapi-ratelimit-headers, on every answer of a limited route
+        res.set_header("RateLimit-Limit", std::to_string(limit.limit));
+        res.set_header("RateLimit-Remaining", std::to_string(limit.remaining));
+        res.set_header("RateLimit-Reset", std::to_string(limit.reset_seconds));
+      }
+    }
+    bool admitted = auth.ok && limit.allowed;
     // Claims the authorizer forwards replace whatever the client sent under those header names.
     std::optional<httplib::Request> with_claims;
-    if (auth.ok && route.proxy && !auth.strip_headers.empty()) {
+    if (admitted && route.proxy && !auth.strip_headers.empty()) {
       with_claims = req;
       for (const auto& name : auth.strip_headers) with_claims->headers.erase(name);
       for (const auto& [name, value] : auth.forward_headers) with_claims->headers.emplace(name, value);
     }
     const httplib::Request& upstream_request = with_claims ? *with_claims : req;
     RequestVerdict verdict;
-    if (auth.ok && contract && model::validates_requests(validate)) verdict = contract->check_request(req, match.params);
+    if (admitted && contract && model::validates_requests(validate)) verdict = contract->check_request(req, match.params);
     record.violations = verdict.violations.size();
     if (record.violations) record.violation_detail = violations_header(verdict.violations);
     Chaos chaos = read_chaos(req);
     if (!chaos.fault && !route.fault.empty() && (route.fault_rate >= 1 || unit_random() < route.fault_rate))
       chaos.fault = parse_fault(route.fault);
-    if (auth.ok && chaos.error.empty()) {
+    if (admitted && chaos.error.empty()) {
       wait(route.delay + std::chrono::milliseconds(chaos.delay_ms));
       if (chaos.fault && inject_fault(*chaos.fault, req)) {
         record.fault = fault_name(*chaos.fault);
@@ -338,6 +422,10 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
       for (const auto& challenge : auth.challenges)
         if (!challenge.empty()) res.headers.emplace("WWW-Authenticate", challenge);
+    } else if (!limit.allowed) {
+      set_problem(res, 429, "Too Many Requests", limit.detail);
+      res.set_header("Retry-After", std::to_string(limit.retry_after));
+      record.limited = limit.reason;
     } else if (!chaos.error.empty()) {
       set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
     } else if (verdict.status && (route.mock || route.proxy || !route.state.empty())) {

@@ -59,6 +59,7 @@ struct AccessRecord {
   const char* fault = nullptr;   // the fault injected instead of an answer (status 0 then)
   std::string query;             // the query string, credentials REDACTED
   std::string principal;         // who the auth policy let in: API key name, Basic user or JWT sub
+  const char* limited = nullptr; // answered 429 by a rate limit ("rate") or a quota ("quota")
   std::string client;
 };
 

@@ -39,6 +39,7 @@ void Observer::record(const AccessRecord& r) {
   l.sum += seconds;
   if (r.upstream_ms >= 0 && (r.status == 502 || r.status == 504)) ++upstream_errors_[route];
   if (r.violations > 0) ++violations_[route];
+  if (r.limited) ++limited_[{route, r.limited}];
   if (journal_size_ > 0) {
     journal_.push_front(r);
     if (journal_.size() > journal_size_) journal_.pop_back();
@@ -81,6 +82,11 @@ std::string Observer::metrics() const {
          "# TYPE apigw_validation_failures_total counter\n";
   for (const auto& [route, n] : violations_)
     out += "apigw_validation_failures_total{route=\"" + label(route) + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP apigw_rate_limited_total Requests answered 429, by route and reason (rate or quota).\n"
+         "# TYPE apigw_rate_limited_total counter\n";
+  for (const auto& [key, n] : limited_)
+    out += "apigw_rate_limited_total{route=\"" + label(key.first) + "\",reason=\"" + key.second + "\"} " +
+           std::to_string(n) + "\n";
   return out;
 }
 

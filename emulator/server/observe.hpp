@@ -1,5 +1,6 @@
 // What the admin API shows about traffic: Prometheus metrics (requests by route, method and status; latency
-// histograms per route; upstream errors; validation failures) and a bounded journal of recent exchanges.
+// histograms per route; upstream errors; validation failures; 429s by reason) and a bounded journal of recent
+// exchanges.
 #pragma once
 
 #include <array>
@@ -39,6 +40,7 @@ class Observer {
   std::map<std::string, Latency> latency_;                                 // by route
   std::map<std::string, uint64_t> upstream_errors_;                        // by route: 502 and 504 from proxying
   std::map<std::string, uint64_t> violations_;                             // by route
+  std::map<std::pair<std::string, std::string>, uint64_t> limited_;       // 429s by (route, reason)
   std::deque<AccessRecord> journal_;
   uint64_t journal_seen_ = 0;
 };

@@ -71,3 +71,17 @@ TEST_CASE("what a target cannot express is reported at the route, never dropped 
   auto again = exporter::export_config(cfg, "aws-rest");
   CHECK(again.files[0].text == aws.files[0].text);
 }
+
+TEST_CASE("rate limits and usage plans are reported as not exported yet") {
+  auto cfg = config(
+      "apigw: 1\n"
+      "usage_plans:\n  gold: { quota: { limit: 10, period: day } }\n"
+      "backends:\n  api: https://api.example.com\n"
+      "routes:\n"
+      "  - { id: a, method: GET, path: /a, proxy: api, rate_limit: { rate: 5 } }\n"
+      "  - { id: b, method: GET, path: /b, proxy: api }\n");
+  auto aws = exporter::export_config(cfg, "aws-rest");
+  CHECK(reported(aws, "export-unsupported", "routes[0].rate_limit", "rate limits and quotas (from route a)"));
+  CHECK(reported(aws, "export-unsupported", "usage_plans.gold", "usage plan 'gold' is not exported yet"));
+  CHECK_FALSE(reported(aws, "export-unsupported", "routes[1].rate_limit", ""));
+}
