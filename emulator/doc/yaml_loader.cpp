@@ -305,6 +305,19 @@ size_t invalid_utf8_at(std::string_view s) {
 Document parse_yaml(const std::string& text, std::string path, const ParseLimits& limits) {
   Document doc;
   doc.path = std::move(path);
+  // yaml-cpp scans about 13 MB a second: past this size a YAML file takes longer than anyone waits for an error.
+  constexpr size_t k_max_yaml_bytes = 32u << 20;
+  if (text.size() > k_max_yaml_bytes) {
+    auto end = text.begin() + static_cast<std::ptrdiff_t>(k_max_yaml_bytes);
+    auto line = static_cast<uint32_t>(std::count(text.begin(), end, '\n') + 1);
+    size_t line_start = text.rfind('\n', k_max_yaml_bytes - 1);
+    auto col = static_cast<uint32_t>(line_start == std::string::npos ? k_max_yaml_bytes + 1 : k_max_yaml_bytes - line_start);
+    doc.issues.push_back({{line, col},
+                          "YAML file larger than 32 MiB (" + std::to_string(text.size()) +
+                              " bytes; this is where it passes the limit); JSON has no size limit",
+                          true});
+    return doc;
+  }
   if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
     size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
