@@ -19,6 +19,7 @@ __extension__ typedef __int128 Wide;
 
 constexpr int64_t k_month_ms = static_cast<int64_t>(k_hours_per_month) * 3600 * 1000;
 constexpr uintmax_t k_max_profile_bytes = 1024 * 1024;
+constexpr size_t k_max_log_line_bytes = 64 * 1024;
 
 std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
 
@@ -187,6 +188,12 @@ LogSummary read_access_log(const std::string& path) {
   while (std::getline(in, line)) {
     std::string_view v = line;
     if (v.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    // apigw serve writes records of a few hundred bytes; a longer line is not one, and its JSON could be anything
+    // (a 100 MB array took 1.7 GB to parse).
+    if (v.size() > k_max_log_line_bytes) {
+      ++s.skipped;
+      continue;
+    }
     // Fast path for the fields apigw serve writes; anything else goes through a real JSON parser.
     auto time = string_after(v, "\"time\":\"");
     auto req = number_after(v, "\"request_bytes\":");

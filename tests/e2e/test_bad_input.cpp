@@ -196,6 +196,9 @@ TEST_CASE("100 MB files are refused or read within the time and memory bounds") 
     CHECK(located(all, c.file));
     CHECK(all.find(c.message) != std::string::npos);
   }
+  // An access log line of 100 MB is no record of apigw serve's: skipped, not parsed.
+  auto log = run_bounded({"cost", "--from-log", many_json}, 2);
+  CHECK(log.err.find(many_json + ": no access log records") != std::string::npos);
   // A traffic profile is a few keys: its size is checked before any parsing.
   auto profile = run_bounded({"cost", "--profile", many_yaml}, 2);
   CHECK(profile.err.find(many_yaml + ": 100000000 bytes; a traffic profile is at most 1 MiB") != std::string::npos);
