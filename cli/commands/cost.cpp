@@ -199,8 +199,12 @@ Command cost_command() {
             sub.add_option("--ws-messages", o->ws_messages, "WebSocket messages per month: 100M");
             sub.add_option("--ws-message-size", o->ws_message_size, "average WebSocket message size: 40KB");
             sub.add_option("--ws-connection-minutes", o->ws_minutes, "WebSocket connection minutes per month: 10M");
-            sub.add_option("--units", o->units, "Azure API Management units (scale units)")->capture_default_str();
+            // Ranges checked on the text: CLI11 reads "-1" into an unsigned option as 18446744073709551615.
+            sub.add_option("--units", o->units, "Azure API Management units (scale units)")
+                ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
+                ->capture_default_str();
             sub.add_option("--gateways", o->gateways, "Azure self-hosted gateway deployments (Premium)")
+                ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}))
                 ->capture_default_str();
             sub.add_option("--provider", o->providers, "providers, comma-separated: aws,azure,gcp,oci")
                 ->capture_default_str();

@@ -98,6 +98,15 @@ int run_token(const Options& o) {
     for (const auto& a : policy::known_algorithms()) all += (all.empty() ? "" : ", ") + a;
     return bad("unknown --alg '" + o.alg + "' (" + all + ")");
   }
+  // Flags are checked before a development key is made on first use.
+  std::string error;
+  auto exp = seconds_of(o.exp, &error);
+  if (!exp) return bad("invalid --exp '" + o.exp + "': " + error);
+  std::optional<long long> nbf;
+  if (!o.nbf.empty()) {
+    nbf = seconds_of(o.nbf, &error);
+    if (!nbf) return bad("invalid --nbf '" + o.nbf + "': " + error);
+  }
   policy::Key key;
   bool hmac = o.alg[0] == 'H';
   if (hmac) {
@@ -109,7 +118,6 @@ int run_token(const Options& o) {
     std::string path = o.key.empty() ? default_key_file(o.alg) : o.key;
     bool exists = fs::exists(path);
     if (!exists && !o.key.empty()) return bad("cannot read key file " + path + ": no such file");
-    std::string error;
     if (!exists) {
       auto made = policy::generate_key(o.alg, &error);
       if (!made) return bad(error);
@@ -143,15 +151,8 @@ int run_token(const Options& o) {
   if (o.audiences.size() == 1) claims["aud"] = o.audiences[0];
   else if (!o.audiences.empty()) claims["aud"] = o.audiences;
   claims["iat"] = now;
-  std::string error;
-  auto exp = seconds_of(o.exp, &error);
-  if (!exp) return bad("invalid --exp '" + o.exp + "': " + error);
   claims["exp"] = now + *exp;
-  if (!o.nbf.empty()) {
-    auto nbf = seconds_of(o.nbf, &error);
-    if (!nbf) return bad("invalid --nbf '" + o.nbf + "': " + error);
-    claims["nbf"] = now + *nbf;
-  }
+  if (nbf) claims["nbf"] = now + *nbf;
   std::string scope;
   for (const auto& s : o.scopes) {
     std::istringstream words(s);  // "--scope 'a b'" and "--scope a --scope b" both work

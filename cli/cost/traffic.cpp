@@ -1,6 +1,7 @@
 // Usage from a traffic profile (YAML) or from apigw serve's access log (JSON lines).
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -8,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/cost/cost.hpp"
+#include "emulator/doc/node.hpp"
 
 namespace apigw::cost {
 
@@ -16,6 +18,8 @@ namespace {
 __extension__ typedef __int128 Wide;
 
 constexpr int64_t k_month_ms = static_cast<int64_t>(k_hours_per_month) * 3600 * 1000;
+constexpr uintmax_t k_max_profile_bytes = 1024 * 1024;
+constexpr size_t k_max_log_line_bytes = 64 * 1024;
 
 std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
 
@@ -94,6 +98,16 @@ std::optional<int64_t> parse_timestamp_ms(std::string_view t) {
 }
 
 void apply_profile(const std::string& path, Usage& usage) {
+  // The project's loader first, for its limits and located errors; yaml-cpp's node graph (about 500 bytes a value)
+  // is then built only for a file of a profile's size.
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(path, ec); !ec && size > k_max_profile_bytes)
+    throw UsageError(path + ": " + std::to_string(size) + " bytes; a traffic profile is at most 1 MiB");
+  doc::Document d = doc::load_file(path);
+  for (const auto& issue : d.issues)
+    if (issue.fatal) throw UsageError(doc::where(path, issue.mark) + ": " + issue.message);
+  if (!d.root.is_object())
+    throw UsageError(doc::where(path, d.root.mark) + ": a traffic profile is a mapping of usage keys");
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -174,6 +188,12 @@ LogSummary read_access_log(const std::string& path) {
   while (std::getline(in, line)) {
     std::string_view v = line;
     if (v.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    // apigw serve writes records of a few hundred bytes; a longer line is not one, and its JSON could be anything
+    // (a 100 MB array took 1.7 GB to parse).
+    if (v.size() > k_max_log_line_bytes) {
+      ++s.skipped;
+      continue;
+    }
     // Fast path for the fields apigw serve writes; anything else goes through a real JSON parser.
     auto time = string_after(v, "\"time\":\"");
     auto req = number_after(v, "\"request_bytes\":");

@@ -37,6 +37,7 @@ class JsonParser {
   uint32_t line_ = 1;
   Document& doc_;
   const ParseLimits& limits_;
+  size_t count_ = 0;
 
   Mark here() const { return {line_, static_cast<uint32_t>(p_ - line_start_) + 1}; }
 
@@ -62,6 +63,8 @@ class JsonParser {
 
   Node value(size_t depth) {
     if (p_ >= end_) fail("unexpected end of input, expected a JSON value");
+    // A bound on memory: a 100 MB "[1,1,1,..." would otherwise become 50M values (2.4 GB).
+    if (++count_ > limits_.max_nodes) fail("document has more than " + std::to_string(limits_.max_nodes) + " values");
     Mark m = here();
     switch (*p_) {
       case '{': return object(depth, m);

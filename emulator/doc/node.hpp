@@ -220,7 +220,7 @@ struct Document {
 
 struct ParseLimits {
   size_t max_depth = 256;          // nesting of arrays/objects
-  size_t max_nodes = 4'000'000;     // YAML nodes after alias expansion ("billion laughs")
+  size_t max_nodes = 4'000'000;     // values, YAML aliases expanded ("billion laughs"): bounds memory and time
 };
 
 // Parses text as JSON when it looks like JSON (or the name ends in .json), else as YAML 1.2 (core schema).

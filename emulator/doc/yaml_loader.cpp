@@ -1,11 +1,16 @@
-// YAML documents through yaml-cpp, converted into doc::Node with positions.
+// YAML documents through yaml-cpp's parser events, built into doc::Node with positions.
 // Plain scalars are resolved with the YAML 1.2 core schema (so `no` and `on` stay strings).
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <string_view>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <istream>
+#include <streambuf>
+#include <string_view>
+#include <unordered_map>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "emulator/doc/node.hpp"
@@ -89,6 +94,8 @@ bool parse_float(const std::string& s, double& out) {
   const char* b = s.data();
   if (*b == '+') ++b;
   auto [ptr, ec] = std::from_chars(b, s.data() + n, out);
+  // from_chars leaves `out` alone when out of range; strtod gives ±HUGE_VAL (or the underflowed value).
+  if (ec == std::errc::result_out_of_range) out = std::strtod(s.c_str(), nullptr);
   return ec == std::errc() || ec == std::errc::result_out_of_range;
 }
 
@@ -106,81 +113,179 @@ Kind plain_scalar_kind(const std::string& s) {
 
 namespace {
 
-class Converter {
+// Builds the Node tree straight from yaml-cpp's parser events: YAML::Load's node graph costs about 500 bytes and
+// 5 µs a value (a 4 MB list of 1M items took 515 MB), so the limits below could only be checked after the damage.
+// Here every value, alias copies included, is counted as it is made.
+class Builder : public YAML::EventHandler {
  public:
-  Converter(Document& doc, const ParseLimits& limits) : doc_(doc), limits_(limits) {}
+  // yaml-cpp's scanner takes about a microsecond a value, ten times our JSON parser: YAML gets a quarter of the value
+  // limit, so that refusing a 100 MB list stays within seconds.
+  static constexpr size_t k_max_yaml_values = 1'000'000;
 
-  Node convert(const YAML::Node& y, Mark fallback, size_t depth) {
-    if (++count_ > limits_.max_nodes)
-      throw Failure{fallback, "document expands to more than " + std::to_string(limits_.max_nodes) +
-                                  " nodes (an alias bomb?)"};
-    if (depth > limits_.max_depth)
-      throw Failure{fallback, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels"};
-    Mark m = mark_of(y, fallback);
-    switch (y.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return Node::null(m);
-      case YAML::NodeType::Scalar:
-        return scalar(y, m);
-      case YAML::NodeType::Sequence: {
-        Node arr = Node::array(m);
-        arr.items().reserve(y.size());
-        for (const auto& item : y) arr.items().push_back(convert(item, m, depth + 1));
-        return arr;
-      }
-      case YAML::NodeType::Map: {
-        Node obj = Node::object(m);
-        obj.members().reserve(y.size());
-        for (const auto& kv : y) {
-          // Copies: yaml-cpp's iterator proxies are temporaries.
-          const YAML::Node k = kv.first;
-          const YAML::Node v = kv.second;
-          Mark km = mark_of(k, m);
-          if (!k.IsScalar()) throw Failure{km, "mapping keys must be scalars"};
-          const std::string& key = k.Scalar();
-          if (const Member* prev = obj.find_member(key)) {
-            doc_.issues.push_back({km,
-                                   "duplicate key '" + key + "' (first defined at line " +
-                                       std::to_string(prev->key_mark.line) + ")",
-                                   false});
-            continue;
-          }
-          obj.members().push_back({key, km, convert(v, km, depth + 1)});
-        }
-        return obj;
-      }
-    }
-    return Node::null(m);
+  Builder(Document& doc, const ParseLimits& limits)
+      : doc_(doc), max_values_(std::min(limits.max_nodes, k_max_yaml_values)), max_depth_(limits.max_depth) {}
+
+  Node take_root() { return std::move(root_); }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Mark m = mark_of(mark);
+    if (awaiting_key()) throw Failure{m, "mapping keys must be scalars"};
+    count(1, m, "");
+    complete(Node::null(m), anchor, 1, {});
   }
 
- private:
-  Document& doc_;
-  const ParseLimits& limits_;
-  size_t count_ = 0;
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Mark m = mark_of(mark);
+    auto found = anchors_.find(anchor);
+    // yaml-cpp knows an anchor from its start on; the value is ours only once it is complete.
+    if (found == anchors_.end()) throw Failure{m, "an alias inside the value it refers to (a recursive alias)"};
+    const Anchored& a = found->second;
+    count(a.nodes, m, " (an alias bomb?)");
+    if (awaiting_key()) {
+      if (!a.is_scalar) throw Failure{m, "mapping keys must be scalars"};
+      take_key(a.text, m);
+      return;
+    }
+    Node copy = a.node;
+    copy.mark = m;
+    complete(std::move(copy), 0, a.nodes, {});
+  }
 
-  static Mark mark_of(const YAML::Node& y, Mark fallback) {
-    YAML::Mark ym = y.Mark();
-    if (ym.line < 0 || ym.column < 0) return fallback;
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Mark m = mark_of(mark);
+    count(1, m, "");
+    if (awaiting_key()) {
+      if (anchor) anchors_[anchor] = {Node::string(value, m), 1, true, value};
+      take_key(value, m);
+      return;
+    }
+    complete(scalar(value, tag, m), anchor, 1, value);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(Node::array(mark_of(mark)), anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(Node::object(mark_of(mark)), anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Open {
+    Node node;
+    YAML::anchor_t anchor;
+    size_t count_at_start;
+    bool has_key = false;
+    bool duplicate = false;  // the pending key was seen before: its value is read and dropped
+    std::string key;
+    Mark key_mark;
+  };
+  struct Anchored {
+    Node node;
+    size_t nodes;  // what one alias to it adds
+    bool is_scalar;
+    std::string text;  // the scalar as written, for an alias used as a key
+  };
+
+  Document& doc_;
+  const size_t max_values_;
+  const size_t max_depth_;
+  size_t count_ = 0;
+  std::vector<Open> stack_;
+  std::unordered_map<YAML::anchor_t, Anchored> anchors_;
+  Node root_ = Node::null(Mark{1, 1});
+
+  static Mark mark_of(const YAML::Mark& ym) {
+    if (ym.line < 0 || ym.column < 0) return {};
     return {static_cast<uint32_t>(ym.line + 1), static_cast<uint32_t>(ym.column + 1)};
   }
 
-  static Node scalar(const YAML::Node& y, Mark m) {
-    const std::string& s = y.Scalar();
-    const std::string& tag = y.Tag();
-    if (tag == "!" || tag == "tag:yaml.org,2002:str") return Node::string(s, m);
-    if (tag != "?") {
-      // Explicit tags other than !!str: honour the core ones, keep the rest as strings.
-      if (tag == "tag:yaml.org,2002:null") return Node::null(m);
+  void count(size_t nodes, Mark m, const char* why) {
+    count_ += nodes;
+    if (count_ > max_values_) throw Failure{m, "document has more than " + std::to_string(max_values_) + " values" + why};
+  }
+
+  bool awaiting_key() const { return !stack_.empty() && stack_.back().node.is_object() && !stack_.back().has_key; }
+
+  void take_key(const std::string& key, Mark m) {
+    Open& top = stack_.back();
+    top.has_key = true;
+    top.key = key;
+    top.key_mark = m;
+    top.duplicate = false;
+    if (const Member* prev = top.node.find_member(key)) {
+      doc_.issues.push_back(
+          {m, "duplicate key '" + key + "' (first defined at line " + std::to_string(prev->key_mark.line) + ")", false});
+      top.duplicate = true;
     }
-    if (is_null_word(s)) return Node::null(m);
+  }
+
+  void open(Node node, YAML::anchor_t anchor) {
+    if (awaiting_key()) throw Failure{node.mark, "mapping keys must be scalars"};
+    if (stack_.size() >= max_depth_)
+      throw Failure{node.mark, "nesting deeper than " + std::to_string(max_depth_) + " levels"};
+    count(1, node.mark, "");
+    stack_.push_back({std::move(node), anchor, count_ - 1, false, false, {}, {}});
+  }
+
+  void close() {
+    Open done = std::move(stack_.back());
+    stack_.pop_back();
+    complete(std::move(done.node), done.anchor, count_ - done.count_at_start, {});
+  }
+
+  // A finished value: its alias copy is kept (and counted, so nested anchors cannot multiply memory unseen), then
+  // it goes into its parent.
+  void complete(Node value, YAML::anchor_t anchor, size_t nodes, const std::string& scalar_text) {
+    if (anchor) {
+      count(nodes, value.mark, "");
+      bool is_scalar = value.kind != Kind::Array && value.kind != Kind::Object && value.kind != Kind::Null;
+      anchors_[anchor] = {value, nodes, is_scalar, scalar_text};
+    }
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return;
+    }
+    Open& top = stack_.back();
+    if (top.node.is_array()) {
+      top.node.items().push_back(std::move(value));
+      return;
+    }
+    top.has_key = false;
+    if (!top.duplicate) top.node.members().push_back({std::move(top.key), top.key_mark, std::move(value)});
+  }
+
+  static Node scalar(const std::string& s, const std::string& tag, Mark m) {
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") return Node::string(s, m);
+    // Explicit tags other than !!str and !!null are kept as plain scalars.
+    if (tag == "tag:yaml.org,2002:null" || is_null_word(s)) return Node::null(m);
     if (s == "true" || s == "True" || s == "TRUE") return Node::boolean(true, m);
     if (s == "false" || s == "False" || s == "FALSE") return Node::boolean(false, m);
     int64_t i = 0;
     if (parse_int(s, i)) return Node::integer(i, m);
     double d = 0;
-    if (parse_float(s, d)) return Node::number(d, m);
+    if (parse_float(s, d)) {
+      // As in JSON: 1e400 is refused rather than read as some other number.
+      if (std::isinf(d) && s.find_first_of("iI") == std::string::npos) throw Failure{m, "number out of range"};
+      return Node::number(d, m);
+    }
     return Node::string(s, m);
+  }
+};
+
+// yaml-cpp reads from a stream: this one reads the text in place instead of copying it into an istringstream.
+class TextBuffer : public std::streambuf {
+ public:
+  explicit TextBuffer(const std::string& text) {
+    char* begin = const_cast<char*>(text.data());  // only read: a get area needs char*
+    setg(begin, begin, begin + text.size());
   }
 };
 
@@ -200,6 +305,19 @@ size_t invalid_utf8_at(std::string_view s) {
 Document parse_yaml(const std::string& text, std::string path, const ParseLimits& limits) {
   Document doc;
   doc.path = std::move(path);
+  // yaml-cpp scans about 13 MB a second: past this size a YAML file takes longer than anyone waits for an error.
+  constexpr size_t k_max_yaml_bytes = 32u << 20;
+  if (text.size() > k_max_yaml_bytes) {
+    auto end = text.begin() + static_cast<std::ptrdiff_t>(k_max_yaml_bytes);
+    auto line = static_cast<uint32_t>(std::count(text.begin(), end, '\n') + 1);
+    size_t line_start = text.rfind('\n', k_max_yaml_bytes - 1);
+    auto col = static_cast<uint32_t>(line_start == std::string::npos ? k_max_yaml_bytes + 1 : k_max_yaml_bytes - line_start);
+    doc.issues.push_back({{line, col},
+                          "YAML file larger than 32 MiB (" + std::to_string(text.size()) +
+                              " bytes; this is where it passes the limit); JSON has no size limit",
+                          true});
+    return doc;
+  }
   if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
     size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
@@ -219,9 +337,12 @@ Document parse_yaml(const std::string& text, std::string path, const ParseLimits
     return doc;
   }
   try {
-    YAML::Node y = YAML::Load(text);
-    Converter conv(doc, limits);
-    doc.root = conv.convert(y, Mark{1, 1}, 0);
+    TextBuffer buffer(text);
+    std::istream in(&buffer);
+    YAML::Parser parser(in);
+    Builder builder(doc, limits);
+    parser.HandleNextDocument(builder);  // the first document only, as YAML::Load
+    doc.root = builder.take_root();
   } catch (const YAML::Exception& e) {
     doc.root = Node();
     Mark m;

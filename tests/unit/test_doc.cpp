@@ -109,6 +109,52 @@ TEST_CASE("YAML alias bombs are stopped") {
   CHECK(d.issues[0].message.find("an alias bomb?") != std::string::npos);
 }
 
+TEST_CASE("YAML aliases are copies with the alias's position; a recursive alias is a located error") {
+  Document d = parse_yaml("base: &b {x: 1, y: [a, b]}\nother: *b\n&k key: 1\n*k : 2\n", "f.yaml");
+  REQUIRE(d.ok());
+  CHECK(d.root.find("other")->to_json() == d.root.find("base")->to_json());
+  CHECK(d.root.find("other")->mark.line == 2);
+  CHECK(d.root.find("other")->mark.col == 8);
+  REQUIRE(d.issues.size() == 1);  // an alias used as a key is the key it names
+  CHECK(d.issues[0].message == "duplicate key 'key' (first defined at line 3)");
+
+  Document recursive = parse_yaml("a: 1\nb: &r [x, *r]\n", "f.yaml");
+  REQUIRE_FALSE(recursive.ok());
+  CHECK(recursive.issues[0].message == "invalid YAML: an alias inside the value it refers to (a recursive alias)");
+  CHECK(recursive.issues[0].mark.line == 2);
+  CHECK(recursive.issues[0].mark.col == 11);
+}
+
+TEST_CASE("the value limit stops long documents as well as alias bombs, in YAML and JSON") {
+  ParseLimits limits;
+  limits.max_nodes = 1000;
+  std::string list;
+  for (int i = 0; i < 1500; ++i) list += "- x\n";
+  Document yaml = parse_yaml(list, "f.yaml", limits);
+  REQUIRE_FALSE(yaml.ok());
+  CHECK(yaml.issues[0].message == "invalid YAML: document has more than 1000 values");
+  CHECK(yaml.issues[0].mark.line == 1000);  // the sequence itself is the first value
+  std::string items = "[1";
+  for (int i = 1; i < 1500; ++i) items += ",1";
+  Document json = parse_json(items + "]", "f.json", limits);
+  REQUIRE_FALSE(json.ok());
+  CHECK(json.issues[0].message == "invalid JSON: document has more than 1000 values");
+  CHECK(json.issues[0].mark.col == 2 * 1000);
+}
+
+TEST_CASE("YAML numbers beyond a double's range are refused, as in JSON; .inf stays infinite") {
+  Document d = parse_yaml("a: 1\nb: -1e400\n", "f.yaml");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.issues[0].message == "invalid YAML: number out of range");
+  CHECK(d.issues[0].mark.line == 2);
+  CHECK(d.issues[0].mark.col == 4);
+  Document fine = parse_yaml("inf: .inf\ntiny: 1e-400\nbig: 99999999999999999999999\n", "f.yaml");
+  REQUIRE(fine.ok());
+  CHECK(fine.root.find("inf")->as_double() > 1e308);
+  CHECK(fine.root.find("tiny")->as_double() == 0.0);
+  CHECK(fine.root.find("big")->as_double() == 1e23);
+}
+
 TEST_CASE("content decides the format: JSON-looking text is JSON, YAML flow maps still work") {
   CHECK(parse("{\"a\": 1}", "x.yaml").is_json);
   Document flow = parse("{a: 1}", "x.yaml");
