@@ -345,6 +345,11 @@ class Exporter {
   void add_file(std::string name, std::string text) { result_.files.push_back({std::move(name), std::move(text)}); }
   static std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
+  // Every operation gets a summary (the portals list operations by it): the route's description, else "GET /pets".
+  static std::string summary_of(const Route& r, const std::string& method) {
+    return r.description.empty() ? method + " " + r.path.text : r.description;
+  }
+
   json info() const {
     json i = {{"title", cfg_.name.empty() ? "api" : cfg_.name}, {"version", model_.api_version.empty() ? "1.0.0" : model_.api_version}};
     if (!cfg_.description.empty()) i["description"] = cfg_.description;
@@ -357,6 +362,9 @@ class Exporter {
     json doc;
     doc["openapi"] = "3.0.1";
     doc["info"] = info();
+    // API Gateway takes the stage's URL from the deployment; a relative server keeps validators (redocly's
+    // no-empty-servers) satisfied and imports as the root base path.
+    doc["servers"] = json::array({{{"url", "/"}}});
     json paths = json::object();
     json schemes = json::object();
     std::set<std::string> kept;
@@ -424,7 +432,7 @@ class Exporter {
                                              : lower(o.method);
       json op;
       op["operationId"] = o.id;
-      if (!r.description.empty()) op["summary"] = r.description;
+      op["summary"] = summary_of(r, o.method);
       json params = parameters(r, false);
       if (!params.empty()) op["parameters"] = params;
       const openapi::Operation* linked = operation_of(r);
@@ -593,7 +601,7 @@ class Exporter {
       for (const auto& m : methods) {
         json op;
         op["operationId"] = o.method == "ANY" ? o.id + "-" + lower(m) : o.id;
-        if (!r.description.empty()) op["summary"] = r.description;
+        op["summary"] = summary_of(r, m);
         json params = parameters(r, true);
         if (!params.empty()) op["parameters"] = params;
         const model::Backend* b = backend_of(r);
@@ -734,7 +742,8 @@ class Exporter {
         if (!has_type && !m.body.empty()) headers.push_back({{"name", "content-type"}, {"value", "application/json"}});
         json backend = {{"type", "STOCK_RESPONSE_BACKEND"}, {"status", m.status}};
         if (!m.body.empty()) backend["body"] = m.body;
-        if (!headers.empty()) backend["headers"] = headers;        route["backend"] = backend;
+        if (!headers.empty()) backend["headers"] = headers;
+        route["backend"] = backend;
       }
       json rp = json::object();
       if (!r.auth.empty()) {
@@ -931,7 +940,7 @@ class Exporter {
         std::string id = o.method == "ANY" ? o.id + "-" + lower(m) : o.id;
         json op;
         op["operationId"] = id;
-        if (!r.description.empty()) op["summary"] = r.description;
+        op["summary"] = summary_of(r, m);
         json params = parameters(r, false);
         if (!params.empty()) op["parameters"] = params;
         op["responses"] = {{"default", {{"description", r.proxy ? "Proxied from backend '" + r.proxy->backend + "'" : "Mock response"}}}};

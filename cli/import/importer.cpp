@@ -229,7 +229,8 @@ class Importer {
     route["id"] = id;
     route["method"] = method;
     route["path"] = tmpl->text;
-    if (!op.summary.empty()) route["description"] = op.summary;
+    // "GET /pets" is what apigw export writes for a route without a description: it says nothing the route does not
+    if (!op.summary.empty() && op.summary != method + " " + op.path) route["description"] = op.summary;
     route_auth(route, op);
     // Linked to its operation: serve validates requests against it and, without a mock or proxy, mocks from it.
     route["operation"] = op.operation_id.empty() ? method + " " + op.path : op.operation_id;

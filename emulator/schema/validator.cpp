@@ -151,7 +151,8 @@ class Validator {
   [[gnu::noinline]] bool check_applicators(const Node& s, const doc::Node& inst, Annotations* a);
 };
 
-// When every branch fails, report the one that came closest: fewest errors, then the deepest in the instance. When
+// When every branch fails, report the one that came closest: one that got inside the value rather than one of
+// another type, then the fewest errors, then the deepest in the instance. When
 // several tie with a single enum/const (or a single type) error at the same place, they are merged into one error
 // listing every alternative ("expected one of "path", "query", got string "body"").
 void Validator::closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
@@ -175,10 +176,33 @@ void Validator::closest_branch(const Node& s, const char* keyword, const std::ve
           std::max(depth, static_cast<size_t>(std::count(e.instance_location.begin(), e.instance_location.end(), '/')));
     return depth;
   };
+  // A branch that fails only on the value's own type, const or enum is of another shape altogether; one whose value
+  // got far enough to fail inside it is closer, however many errors it has ({"const": false} against an object with a
+  // bad member reports the member).
+  auto ends_with = [](const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  auto other_shape = [&](const std::vector<Error>& es) {
+    return std::all_of(es.begin(), es.end(), [&](const Error& e) {
+      return static_cast<size_t>(std::count(e.instance_location.begin(), e.instance_location.end(), '/')) ==
+                 path_.size() &&
+             (ends_with(e.schema_location, "/type") || ends_with(e.schema_location, "/const") ||
+              ends_with(e.schema_location, "/enum"));
+    });
+  };
   size_t best = results.size();
   for (size_t i = 0; i < results.size(); ++i) {
     if (results[i].empty()) continue;
-    if (best == results.size() || results[i].size() < results[best].size() ||
+    if (best == results.size()) {
+      best = i;
+      continue;
+    }
+    bool shape_i = other_shape(results[i]), shape_best = other_shape(results[best]);
+    if (shape_i != shape_best) {
+      if (!shape_i) best = i;
+      continue;
+    }
+    if (results[i].size() < results[best].size() ||
         (results[i].size() == results[best].size() && depth_of(results[i]) > depth_of(results[best])))
       best = i;
   }

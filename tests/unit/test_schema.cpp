@@ -448,3 +448,16 @@ TEST_CASE("schema: patterns whose repetition counts would blow up std::regex are
   CHECK(schema::format::regex_refusal("((a{100}){100}){100}") != "");
   CHECK(schema::format::regex_refusal("^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$") == "");
 }
+
+TEST_CASE("schema: oneOf prefers the branch that got inside the value over one of another type") {
+  // {"const": false} fails with one error at the value itself; the object branch fails deeper with two. The object
+  // branch is what the author meant, and its errors are the ones to act on.
+  auto s = compile(R"({"oneOf": [{"const": false},
+                                  {"type": "object", "required": ["origins"],
+                                   "properties": {"origins": {"type": "array", "items": {"type": "string"}},
+                                                  "max": {"type": "integer"}}}]})");
+  CHECK(check(*s, R"({"origins": [1], "max": "x"})") ==
+        "/origins/0 1:14: expected string, got integer 1 (#/oneOf/1/properties/origins/items/type)\n"
+        "/max 1:25: expected integer, got string \"x\" (#/oneOf/1/properties/max/type)\n");
+  CHECK(check(*s, "true") == "(root) 1:1: expected false, got boolean true (#/oneOf/0/const)\n");
+}
