@@ -138,6 +138,21 @@ struct CorsPolicy {
   std::string from;  // where it was written: "route", "group NAME" or "policies"
 };
 
+// A route's response cache (`cache:`), like API Gateway's stage cache: answers to GET and HEAD kept for `ttl` under a
+// key of method, path and the chosen query parameters and headers. docs/config.md#cache.
+struct CachePolicy {
+  enum class Invalidation { Authorized, Anyone, Never };
+  Duration ttl = std::chrono::seconds(300);
+  std::vector<std::string> query;    // query parameters in the key
+  std::vector<std::string> headers;  // request headers in the key, lower case
+  size_t max_entries = 1000;         // per route; the least recently used goes first
+  uint64_t max_entry_size = 1 << 20;  // larger bodies are not kept
+  // Who may make the gateway skip the cache with `Cache-Control: max-age=0` (or no-cache): callers who passed the
+  // route's auth (AWS's "require authorization"), anyone, or no one.
+  Invalidation invalidation = Invalidation::Authorized;
+  doc::Mark mark;
+};
+
 // A named set of routes that share policies (`groups:`); routes join one with `group:`.
 struct RouteGroup {
   std::string name;
@@ -162,6 +177,7 @@ struct Route {
   std::vector<std::vector<std::vector<policy::ClaimRule>>> auth_claims;
   std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
   std::shared_ptr<const CorsPolicy> cors;  // the route's, else its group's, else policies.cors; null: no CORS
+  std::shared_ptr<const CachePolicy> cache;  // null: answers are not cached
   // The route's own `rate_limit`, else its group's, else policies.rate_limit; none with `rate_limit: off`.
   std::optional<RateLimit> rate_limit;
   std::string group;      // the route group it belongs to, "" for none

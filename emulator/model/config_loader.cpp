@@ -136,7 +136,7 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
                   "max_request_line", "max_header_size", "max_connections"}},
       {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors", "cache"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
       {"auth_api_key", {"type", "in", "name", "keys", "keys_file", "realm", "description"}},
@@ -149,6 +149,8 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"policies", {"auth", "rate_limit", "cors"}},
       {"group", {"description", "auth", "rate_limit", "cors"}},
       {"cors", {"origins", "methods", "headers", "expose_headers", "credentials", "max_age"}},
+      {"cache", {"ttl", "key", "max_entries", "max_entry_size", "invalidation"}},
+      {"cache_key", {"query", "headers"}},
       {"usage_plan", {"description", "throttle", "quota", "routes"}},
       {"throttle", {"rate", "burst"}},
       {"quota", {"limit", "period", "offset"}},
@@ -1185,6 +1187,45 @@ class Loader {
     return std::shared_ptr<const CorsPolicy>(std::move(cors));
   }
 
+  // cache: { ttl, key: { query, headers }, max_entries, max_entry_size, invalidation }
+  std::shared_ptr<const CachePolicy> read_cache(const Node& n, const std::string& path) {
+    if (!expect(n, Kind::Object, path)) return nullptr;
+    check_keys(n, path, keys_of("cache"));
+    auto cache = std::make_shared<CachePolicy>();
+    cache->mark = n.mark;
+    if (const Node* v = n.find("ttl"))
+      if (auto d = duration_value(*v, join(path, "ttl"))) {
+        if (d->count() <= 0 || *d > std::chrono::hours(24 * 365))
+          error(v->mark, join(path, "ttl"), "a cache ttl is more than 0 and at most a year");
+        else
+          cache->ttl = *d;
+      }
+    if (const Node* key = n.find("key"); key && expect(*key, Kind::Object, join(path, "key"))) {
+      check_keys(*key, join(path, "key"), keys_of("cache_key"));
+      if (const Node* v = key->find("query")) cache->query = string_list(*v, join(path, "key.query"));
+      if (const Node* v = key->find("headers")) {
+        cache->headers = string_list(*v, join(path, "key.headers"));
+        for (auto& h : cache->headers) h = util::to_lower(h);
+      }
+    }
+    if (const Node* v = n.find("max_entries")) {
+      if (!v->is_int() || v->as_int() < 1 || v->as_int() > 1'000'000)
+        error(v->mark, join(path, "max_entries"), "max_entries is a whole number from 1 to 1000000");
+      else
+        cache->max_entries = static_cast<size_t>(v->as_int());
+    }
+    if (const Node* v = n.find("max_entry_size"))
+      if (auto size = size_value(*v, join(path, "max_entry_size"))) cache->max_entry_size = *size;
+    if (const Node* v = n.find("invalidation"))
+      if (auto s = string_value(*v, join(path, "invalidation"))) {
+        if (*s == "authorized") cache->invalidation = CachePolicy::Invalidation::Authorized;
+        else if (*s == "anyone") cache->invalidation = CachePolicy::Invalidation::Anyone;
+        else if (*s == "never") cache->invalidation = CachePolicy::Invalidation::Never;
+        else error(v->mark, join(path, "invalidation"), "invalidation is authorized, anyone or never, not '" + *s + "'");
+      }
+    return cache;
+  }
+
   // "" when `o` is "*" or scheme://host[:port], the host optionally starting with "*." (any subdomain).
   static std::string cors_origin_problem(const std::string& o) {
     if (o == "*") return "";
@@ -1246,6 +1287,7 @@ class Loader {
     if (!route.group.empty())
       if (auto it = group_cors_.find(route.group); it != group_cors_.end() && it->second) cors = it->second;
     if (const Node* v = r.find("cors")) cors = read_cors(*v, join(path, "cors"), "route");
+    if (const Node* v = r.find("cache")) route.cache = read_cache(*v, join(path, "cache"));
     if (cors) route.cors = *cors;
     std::optional<RateLimit> limit = default_rate_limit_;
     if (const Node* v = r.find("rate_limit")) limit = read_rate_limit(*v, join(path, "rate_limit"), "route " + route.id);

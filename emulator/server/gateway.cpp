@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/policy/auth.hpp"
+#include "emulator/policy/cache.hpp"
 #include "emulator/policy/clock.hpp"
 #include "emulator/policy/cors.hpp"
 #include "emulator/policy/ratelimit.hpp"
@@ -215,6 +216,7 @@ std::string format_access_record(const AccessRecord& r) {
     line += '"';
   }
   if (r.limited) line += std::string(",\"limited\":\"") + r.limited + "\"";
+  if (r.cache) line += std::string(",\"cache\":\"") + r.cache + "\"";
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -284,8 +286,15 @@ void admin(const Gateway& gw, std::string_view what, const httplib::Request& req
   } else if (what == "state" && req.method == "DELETE") {
     clear_state();
     res.status = 204;
+  } else if (what == "cache" && req.method == "DELETE") {
+    policy::cache_clear();
+    res.status = 204;
+  } else if (what == "cache") {
+    set_problem(res, 405, "Method Not Allowed", "DELETE /__apigw/cache empties every route's response cache");
+    res.set_header("Allow", "DELETE");
   } else if (req.method != "GET" && req.method != "HEAD") {
-    set_problem(res, 405, "Method Not Allowed", "the admin API answers GET (and DELETE on state, POST on clock)");
+    set_problem(res, 405, "Method Not Allowed",
+                "the admin API answers GET (and DELETE on state and cache, POST on clock)");
     res.set_header("Allow", what == "clock" ? "GET, HEAD, POST" : what == "state" ? "GET, HEAD, DELETE" : "GET, HEAD");
   } else if (what == "health") {
     res.status = 200;
@@ -418,6 +427,14 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
         return;
       }
     }
+    // The response cache, after validation: an admitted, valid GET or HEAD on a route with `cache`.
+    std::string cache_key;
+    std::optional<policy::CachedAnswer> cached;
+    if (route.cache && admitted && chaos.error.empty() && !verdict.status) {
+      cache_key = policy::cache_key(*route.cache, req, raw_path);
+      if (!cache_key.empty() && !policy::cache_refresh(*route.cache, req, !route.auth.empty()))
+        cached = policy::cache_lookup(route.id, cache_key, now);
+    }
     if (!auth.ok) {
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
       for (const auto& challenge : auth.challenges)
@@ -432,6 +449,14 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       set_violations_problem(res, verdict, mismatch_detail("the request", route.operation, verdict.violations.size()));
     } else if (verdict.status) {
       contract->respond(req, res, &verdict);
+    } else if (cached) {
+      res.status = cached->status;
+      for (const auto& [name, value] : cached->headers) res.headers.emplace(name, value);
+      res.body = std::move(cached->body);
+      auto age = std::chrono::duration_cast<std::chrono::seconds>(now - cached->stored).count();
+      res.set_header("Age", std::to_string(std::max<long long>(0, age)));
+      res.set_header("X-Cache", "HIT");
+      record.cache = "hit";
     } else if (route.mock) {
       const auto& mock = *route.mock;
       if (mock.delay.count() > 0) std::this_thread::sleep_for(mock.delay);
@@ -458,6 +483,11 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       }
     } else if (contract) {
       contract->respond(req, res);
+    }
+    if (!cache_key.empty() && !cached) {
+      policy::cache_store(*route.cache, route.id, cache_key, res, now);
+      res.set_header("X-Cache", "MISS");
+      record.cache = "miss";
     }
     if (route.cors) policy::add_cors_headers(*route.cors, req, res);
   }

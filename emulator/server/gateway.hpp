@@ -60,6 +60,7 @@ struct AccessRecord {
   std::string query;             // the query string, credentials REDACTED
   std::string principal;         // who the auth policy let in: API key name, Basic user or JWT sub
   const char* limited = nullptr; // answered 429 by a rate limit ("rate") or a quota ("quota")
+  const char* cache = nullptr;   // on a route with `cache`: "hit" or "miss"
   std::string client;
 };
 
