@@ -106,6 +106,10 @@ class Exporter {
         note("export-unsupported", r.file, r.cors->mark, r.cors->from == "route" ? r.key_path + ".cors" : "cors",
              "CORS (" + r.cors->from + ") is not exported yet; configure it on the target (AWS: OPTIONS mock "
              "integrations or the HTTP API's cors setting; Azure: the cors policy; Kong: the cors plugin)");
+      if (r.cache)
+        unsupported(r, "cache",
+                    "the response cache is not exported yet; set it on the target (AWS: the stage's cache cluster and "
+                    "per-method caching; Azure: cache-lookup/cache-store; Kong: proxy-cache)");
       if (r.delay.count() > 0 || (r.mock && r.mock->delay.count() > 0))
         unsupported(r, "delay", "the route's delay is an emulator feature; not exported");
       if (!r.fault.empty()) unsupported(r, "fault", "fault '" + r.fault + "' is an emulator feature; not exported");
