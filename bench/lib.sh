@@ -4,7 +4,8 @@
 #   bench_binary             APIGW=path/to/apigw, or bash .ci/dev build and build/release/apigw
 #   bench_tmp                TMP dir and PIDS array, both cleaned up on exit
 #   free_port, wait_port P   a free loopback port; wait until one accepts connections
-#   nginx_upstream           one nginx worker answering 200 {"ok":true} to everything on a free port NP (after bench_tmp)
+#   nginx_upstream [BODY] [WORKERS]   nginx answering 200 BODY (default {"ok":true}) to everything on a free port NP,
+#                            with WORKERS worker processes (default 1; "auto" for one per core); after bench_tmp
 #   wrk_run NAME URL [ARGS]  wrk -t2 with the connections and duration; prints "NAME req/s p99" to stderr, req/s to stdout
 bench_args() {
   while [ $# -gt 0 ]; do
@@ -43,16 +44,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 nginx_upstream() {
+  local body=${1:-'{"ok":true}'} workers=${2:-1}
   NP=$(free_port)
   cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes $workers;
 pid $TMP/nginx.pid;
 error_log $TMP/nginx.err;
 events { worker_connections 1024; }
 http {
   access_log off;
   client_body_temp_path $TMP; proxy_temp_path $TMP; fastcgi_temp_path $TMP; uwsgi_temp_path $TMP; scgi_temp_path $TMP;
-  server { listen 127.0.0.1:$NP; location / { default_type application/json; return 200 '{"ok":true}'; } }
+  server { listen 127.0.0.1:$NP; location / { default_type application/json; return 200 '$body'; } }
 }
 CONF
   nginx -c "$TMP/nginx.conf" -g 'daemon off;' &

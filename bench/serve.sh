@@ -27,21 +27,7 @@ SP=$(free_port)
 PIDS+=($!)
 wait_port "$SP"
 
-NP=$(free_port)
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes auto;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $TMP; proxy_temp_path $TMP; fastcgi_temp_path $TMP; uwsgi_temp_path $TMP; scgi_temp_path $TMP;
-  server { listen 127.0.0.1:$NP; location / { default_type application/json; return 200 '$BODY'; } }
-}
-CONF
-nginx -c "$TMP/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-wait_port "$NP"
+nginx_upstream "$BODY" auto
 
 echo "wrk -t2 -c$CONNS -d$DURATION, GET /pets (mock), $(nproc) cores" >&2
 a=$(wrk_run "apigw serve" "http://127.0.0.1:$AP/pets")

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 extern char** environ;
@@ -200,6 +202,19 @@ inline int open_descriptors(pid_t pid) {
     if (e->d_name[0] != '.') ++n;
   closedir(d);
   return n;
+}
+
+// A fresh directory under the test's temporary files.
+inline std::string make_dir(const std::string& stem) {
+  std::string dir = temp_path(stem);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// The `detail` of a problem+json answer, else the whole body.
+inline std::string detail(const httplib::Result& r) {
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  return j.is_object() && j.contains("detail") ? j["detail"].get<std::string>() : r->body;
 }
 
 inline std::string source(const std::string& rel) { return std::string(APIGW_SOURCE_DIR) + "/" + rel; }

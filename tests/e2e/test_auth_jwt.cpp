@@ -29,11 +29,7 @@ bool have_pyjwt() {
   return std::system((std::string(k_python) + " -c 'import jwt, cryptography' 2>/dev/null").c_str()) == 0;
 }
 
-std::string make_dir(const std::string& stem) {
-  std::string dir = e2e::temp_path(stem);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using e2e::make_dir;
 
 // An upstream that answers with the headers it received, as JSON.
 class EchoUpstream {
@@ -62,10 +58,7 @@ class EchoUpstream {
 
 httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-std::string detail(const httplib::Result& r) {
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_object() && j.contains("detail") ? j["detail"].get<std::string>() : r->body;
-}
+using e2e::detail;
 
 }  // namespace
 

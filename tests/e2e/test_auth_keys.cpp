@@ -12,16 +12,8 @@
 
 namespace {
 
-std::string make_dir(const std::string& stem) {
-  std::string dir = e2e::temp_path(stem);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string detail(const httplib::Result& r) {
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_object() && j.contains("detail") ? j["detail"].get<std::string>() : r->body;
-}
+using e2e::detail;
+using e2e::make_dir;
 
 std::vector<std::string> challenges(const httplib::Result& r) {
   std::vector<std::string> out;

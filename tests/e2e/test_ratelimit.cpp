@@ -15,16 +15,8 @@
 
 namespace {
 
-std::string make_dir(const std::string& stem) {
-  std::string dir = e2e::temp_path(stem);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string detail(const httplib::Result& r) {
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_object() && j.contains("detail") ? j["detail"].get<std::string>() : r->body;
-}
+using e2e::detail;
+using e2e::make_dir;
 
 httplib::Result set_clock(httplib::Client& c, const std::string& body) {
   return c.Post("/__apigw/clock", body, "application/json");
