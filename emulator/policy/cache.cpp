@@ -133,8 +133,9 @@ std::optional<CachedAnswer> cache_lookup(const std::string& route, const std::st
 }
 
 void cache_store(const model::CachePolicy& cache, const std::string& route, const std::string& key,
-                 const httplib::Response& res, CacheTime now) {
+                 const std::string& method, const httplib::Response& res, CacheTime now) {
   if (key.empty() || res.content_provider_ || res.body.size() > cache.max_entry_size) return;
+  if (method == "HEAD") return;  // a HEAD answer has no body: kept under the GET key it would empty later GETs
   bool status_ok = (res.status >= 200 && res.status < 300) || res.status == 301 || res.status == 404 || res.status == 410;
   if (!status_ok || res.has_header("Set-Cookie")) return;
   auto ttl = cache.ttl;

@@ -38,10 +38,11 @@ bool cache_refresh(const model::CachePolicy& cache, const httplib::Request& req,
 // A fresh answer kept for `route` under `key`, or nothing.
 std::optional<CachedAnswer> cache_lookup(const std::string& route, const std::string& key, CacheTime now);
 
-// Keeps `res` when it may be kept: a 2xx (or 301, 404, 410) answer with its whole body in memory, no Set-Cookie, no
-// Cache-Control no-store, no-cache or private; max-age or s-maxage shorter than the ttl shortens it.
+// Keeps `res` when it may be kept: a 2xx (or 301, 404, 410) answer to a GET with its whole body in memory, no
+// Set-Cookie, no Cache-Control no-store, no-cache or private; max-age or s-maxage shorter than the ttl shortens it.
+// A HEAD reads the GET's entry but never writes it (its answer has no body).
 void cache_store(const model::CachePolicy& cache, const std::string& route, const std::string& key,
-                 const httplib::Response& res, CacheTime now);
+                 const std::string& method, const httplib::Response& res, CacheTime now);
 
 // Empties every route's cache (DELETE /__apigw/cache).
 void cache_clear();

@@ -485,7 +485,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       contract->respond(req, res);
     }
     if (!cache_key.empty() && !cached) {
-      policy::cache_store(*route.cache, route.id, cache_key, res, now);
+      policy::cache_store(*route.cache, route.id, cache_key, req.method, res, now);
       res.set_header("X-Cache", "MISS");
       record.cache = "miss";
     }
