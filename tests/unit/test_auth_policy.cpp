@@ -4,28 +4,17 @@
 #include <httplib.h>
 
 #include "emulator/model/config.hpp"
+#include "unit/config_helpers.hpp"
 #include "emulator/policy/auth.hpp"
 #include "emulator/policy/credentials.hpp"
 
 using namespace apigw;
 
 namespace {
+using test::env;
+using test::messages;
 
-model::LoadOptions env(std::map<std::string, std::string> vars = {}) {
-  model::LoadOptions o;
-  o.env = [vars](const std::string& n) -> std::optional<std::string> {
-    auto it = vars.find(n);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-  return o;
-}
 
-std::string messages(const model::LoadResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) out += d.format() + "\n";
-  return out;
-}
 
 const auto k_now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
 

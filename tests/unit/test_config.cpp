@@ -5,26 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/model/config.hpp"
+#include "unit/config_helpers.hpp"
 
 using namespace apigw;
 
 namespace {
-model::LoadOptions env(std::map<std::string, std::string> vars = {}) {
-  model::LoadOptions o;
-  o.env = [vars](const std::string& n) -> std::optional<std::string> {
-    auto it = vars.find(n);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-  return o;
-}
+using test::env;
+using test::messages;
 
-// Joined with newlines so that a failing CHECK prints every message.
-std::string messages(const model::LoadResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) out += d.format() + "\n";
-  return out;
-}
 std::string lines(std::vector<std::string> v) {
   std::string out;
   for (auto& l : v) out += l + "\n";

@@ -3,6 +3,7 @@
 
 #include "emulator/model/config.hpp"
 #include "emulator/policy/cors.hpp"
+#include "unit/config_helpers.hpp"
 
 using namespace apigw;
 
@@ -10,9 +11,7 @@ namespace {
 
 model::Config load(const std::string& text) {
   auto r = model::load_config_text(text, "cors.yaml");
-  std::string errors;
-  for (const auto& d : r.diagnostics) errors += d.format() + "\n";
-  REQUIRE_MESSAGE(r.config, errors);
+  REQUIRE_MESSAGE(r.config, test::messages(r));
   return *r.config;
 }
 

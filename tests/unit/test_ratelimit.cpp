@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "emulator/model/config.hpp"
+#include "unit/config_helpers.hpp"
 #include "emulator/policy/clock.hpp"
 #include "emulator/policy/ratelimit.hpp"
 
@@ -14,6 +15,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 namespace {
+using test::messages;
 
 policy::TimePoint at(const char* timestamp) {
   auto t = policy::parse_timestamp(timestamp);
@@ -21,11 +23,6 @@ policy::TimePoint at(const char* timestamp) {
   return *t;
 }
 
-std::string messages(const model::LoadResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) out += d.format() + "\n";
-  return out;
-}
 
 policy::Limit throttle(const std::string& counter, double rate, int64_t burst) {
   return {counter, model::Throttle{rate, burst}, std::nullopt};
