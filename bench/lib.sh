@@ -43,6 +43,10 @@ bench_tmp() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
+# rss_kib PID / open_fds PID: a process's resident memory (KiB) and open descriptors, for growth checks.
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+open_fds() { ls "/proc/$1/fd" | wc -l; }
+
 nginx_upstream() {
   local body=${1:-'{"ok":true}'} workers=${2:-1}
   NP=$(free_port)

@@ -60,8 +60,8 @@ request = function()
 end
 LUA
 
-rss() { awk '/VmRSS/ {print $2}' "/proc/$APID/status"; }
-fds() { ls "/proc/$APID/fd" | wc -l; }
+rss() { rss_kib "$APID"; }
+fds() { open_fds "$APID"; }
 echo "apigw serve under wrk -t2 -c$CONNS for ${DURATION}s (mixed: spec mocks, dynamic bodies, 422s, stateful, proxy)" >&2
 wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$TMP/mix.lua" "http://127.0.0.1:$AP" >"$TMP/wrk.out" &
 WPID=$!

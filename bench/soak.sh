@@ -68,8 +68,8 @@ LUA
 
 WARMUP=$(( DURATION / 10 / 10 * 10 ))
 [ "$WARMUP" -lt 10 ] && WARMUP=10
-rss() { awk '/VmRSS/ {print $2}' "/proc/$APID/status"; }
-fds() { ls "/proc/$APID/fd" | wc -l; }
+rss() { rss_kib "$APID"; }
+fds() { open_fds "$APID"; }
 echo "apigw serve under wrk -t2 -c$CONNS for ${DURATION}s (mixed: spec mocks, inline mocks, proxy GET/POST," \
   "API key, JWT), warm-up ${WARMUP}s, $(nproc) cores" >&2
 SOAK_TOKEN=$TOKEN wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$TMP/mix.lua" "http://127.0.0.1:$AP" \
