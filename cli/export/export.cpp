@@ -24,6 +24,7 @@ using model::AuthScheme;
 using model::Config;
 using model::Route;
 using router::Segment;
+using util::xml_escape;
 
 int64_t millis(model::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
@@ -1104,22 +1105,6 @@ std::string lint_target(const std::string& target) { return target == "kong" ? "
 
 Result export_config(const model::Config& cfg, const std::string& target) { return Exporter(cfg, target).run(); }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') continue;  // not allowed in XML 1.0
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string kong_path(const router::PathTemplate& path) {
   auto regex_escape = [](const std::string& s) {

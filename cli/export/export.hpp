@@ -30,9 +30,6 @@ struct Result {
 // `cfg` must be a loaded config. Reads cfg.openapi (when set) for the linked operations' schemas.
 Result export_config(const model::Config& cfg, const std::string& target);
 
-// XML text escaping for attribute values and element text (& < > " ').
-std::string xml_escape(const std::string& s);
-
 // The Kong regex path for a template: "/pets/{petId}" → "~/pets/(?<petId>[^/]+)$"; literal paths stay as written.
 std::string kong_path(const router::PathTemplate& path);
 

@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/lint/lint.hpp"
+#include "emulator/util/text.hpp"
 
 namespace apigw::lint {
 
 using diag::Severity;
+using util::xml_escape;
 
 std::string fingerprint(const diag::Diagnostic& d) {
   // FNV-1a, 64 bit: the same on every platform and run, unlike std::hash.
@@ -47,22 +49,6 @@ std::string relative_uri(const std::string& file, const std::string& base_dir) {
   return "file://" + abs.generic_string();
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
-    }
-  }
-  return out;
-}
 
 std::string location(const diag::Diagnostic& d) { return doc::where(d.file, d.mark); }
 

@@ -44,6 +44,10 @@ size_t utf8_sequence_length(const unsigned char* s, size_t available);
 // Decodes standard or URL-safe base64, padding optional. nullopt on any other character.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// Escapes for XML text and attribute values: & < > " ' as entities; control characters XML 1.0 does not allow become
+// spaces (tab, LF and CR stay).
+std::string xml_escape(std::string_view s);
+
 // Escapes for JSON string contents (no surrounding quotes).
 void append_json_escaped(std::string& out, std::string_view s);
 

@@ -5,6 +5,7 @@
 
 #include "cli/export/export.hpp"
 #include "emulator/model/config.hpp"
+#include "emulator/util/text.hpp"
 
 using namespace apigw;
 
@@ -42,8 +43,8 @@ TEST_CASE("kong regex paths: named captures for parameters, anchored, literal te
 }
 
 TEST_CASE("xml_escape makes attribute values and text safe") {
-  CHECK(exporter::xml_escape(R"(a<b>&"c"'d)") == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d");
-  CHECK(exporter::xml_escape(std::string("x\x01y")) == "xy");  // not allowed in XML 1.0
+  CHECK(util::xml_escape(R"(a<b>&"c"'d)") == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d");
+  CHECK(util::xml_escape(std::string("x\x01y\tz")) == "x y\tz");  // \x01 is not allowed in XML 1.0
 }
 
 TEST_CASE("what a target cannot express is reported at the route, never dropped silently") {
