@@ -623,11 +623,40 @@ unsigned long long regex_expanded_size(std::string_view source) {
   return stack.back().total;
 }
 
+// True when a back-reference number (\123) or a number inside braces ({12,34}) has more than 9 digits. libstdc++
+// reads those into a long without a check (signed overflow, found by fuzz_schema), wherever they stand: after an
+// alternation, at the start of a group, or as a back-reference to a group that does not exist.
+bool regex_number_too_long(std::string_view source) {
+  static constexpr size_t k_max_digits = 9;
+  auto digits_from = [&](size_t i) {
+    size_t j = i;
+    while (j < source.size() && source[j] >= '0' && source[j] <= '9') ++j;
+    return j - i;
+  };
+  bool in_braces = false;
+  for (size_t i = 0; i < source.size(); ++i) {
+    char c = source[i];
+    if (c == '\\') {
+      if (digits_from(i + 1) > k_max_digits) return true;
+      ++i;
+    } else if (c == '{') {
+      in_braces = true;
+      if (digits_from(i + 1) > k_max_digits) return true;
+    } else if (c == ',' && in_braces) {
+      if (digits_from(i + 1) > k_max_digits) return true;
+    } else if (c == '}') {
+      in_braces = false;
+    }
+  }
+  return false;
+}
+
 std::string regex_refusal(std::string_view source) {
   if (regex_nesting(source) > k_max_regex_nesting)
     return "groups nested more than " + std::to_string(k_max_regex_nesting) + " deep";
   if (regex_expanded_size(source) > k_max_regex_states)
     return "repetition counts expand past " + std::to_string(k_max_regex_states) + " atoms";
+  if (regex_number_too_long(source)) return "a repetition count or back-reference number has more than 9 digits";
   return {};
 }
 

@@ -447,6 +447,12 @@ TEST_CASE("schema: patterns whose repetition counts would blow up std::regex are
   CHECK(schema::format::regex_expanded_size("a\\{99999999}") == 11);  // an escaped brace is no count
   CHECK(schema::format::regex_refusal("((a{100}){100}){100}") != "");
   CHECK(schema::format::regex_refusal("^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$") == "");
+  // numbers libstdc++ reads into a long unchecked: back-references and counts where no atom precedes them
+  CHECK(schema::format::regex_refusal("(a)\\55555550000001293750") != "");
+  CHECK(schema::format::regex_refusal("a|{55555550000001293750}") != "");
+  CHECK(schema::format::regex_refusal("a{1,55555550000001293750}") != "");
+  CHECK(schema::format::regex_refusal("^12345678901234567890$") == "");  // a literal digit run is fine
+  CHECK(schema::format::regex_refusal("(a)\\1") == "");
 }
 
 TEST_CASE("schema: oneOf prefers the branch that got inside the value over one of another type") {
