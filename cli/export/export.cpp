@@ -861,10 +861,14 @@ class Exporter {
                    "API Gateway counts quotas only per API key, in usage plans; " + describe(*r.rate_limit->quota) + " is not exported");
       if (s.size() > 2) settings.push_back(s);
     }
-    if (stage_throttle)
+    if (stage_throttle) {
+      for (const auto& r : cfg_.routes)
+        if (!r.rate_limit)
+          approximated(r, "rate_limit", "the stage-wide throttle (from policies) applies to route '" + r.id + "' too");
       settings.insert(settings.begin(), json{{"resourcePath", "/*"}, {"httpMethod", "*"},
                                              {"throttlingBurstLimit", stage_throttle->burst},
                                              {"throttlingRateLimit", stage_throttle->rate}});
+    }
     json out = json::object();
     if (!plans.empty()) out["usagePlans"] = plans;
     if (settings.empty()) return out;
@@ -938,6 +942,10 @@ class Exporter {
       }
       routes[o.method + " " + r.path.text] = limits;
     }
+    if (out.contains("DefaultRouteSettings"))
+      for (const auto& r : cfg_.routes)
+        if (!r.rate_limit)
+          approximated(r, "rate_limit", "the stage's default route throttle (from policies) applies to route '" + r.id + "' too");
     if (!routes.empty()) out["RouteSettings"] = routes;
     return out.empty() ? out : json{{"stage", out}};
   }
@@ -1778,6 +1786,8 @@ class Exporter {
       cache_note("export-approximated", r,
                  "APIM's cache has its own size and ignores clients' Cache-Control: max_entries, max_entry_size and "
                  "invalidation are not exported");
+    } else if (r.cache) {
+      cache_note("export-unsupported", r, "APIM caches answers to GET only; not exported for this route's methods");
     }
     if (r.proxy) {
       const model::Backend* b = backend_of(r);
