@@ -1561,7 +1561,9 @@ class Exporter {
       servers.push_back({{"url", origin(b.url) + b.url.base_path}, {"description", "backend '" + b.name + "'"}});
       break;
     }
-    if (!servers.empty()) doc["servers"] = servers;
+    // Mocks alone need no backend; a relative server keeps validators (redocly's no-empty-servers) satisfied.
+    if (servers.empty()) servers.push_back({{"url", "/"}});
+    doc["servers"] = servers;
     json paths = json::object();
     for (const AuthScheme* a : used_auth()) {
       if (a->type == AuthScheme::Type::Basic) {

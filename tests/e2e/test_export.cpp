@@ -479,11 +479,11 @@ namespace {
 // A file's JSON, or a failed check when the export did not write it.
 json exported(const std::string& dir, const std::string& name) { return read_json(dir + "/" + name); }
 
-// The plugin named `name` of a Kong route or consumer (a null node when it has none).
+// The plugin named `name` of a Kong route or consumer (an undefined node, false, when it has none).
 YAML::Node plugin(const YAML::Node& owner, const std::string& name) {
   for (YAML::Node p : owner["plugins"])
     if (p["name"].as<std::string>() == name) return p;
-  return YAML::Node();
+  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 }  // namespace
