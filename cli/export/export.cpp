@@ -710,6 +710,7 @@ class Exporter {
       for (const auto& r : cfg_.routes)
         if (r.cors.get() == gateway_cors && !first) first = &r;
       json params = {{"gatewayresponse.header.Access-Control-Allow-Origin", "'" + aws_origin(*first) + "'"}};
+      if (gateway_cors->credentials) params["gatewayresponse.header.Access-Control-Allow-Credentials"] = "'true'";
       doc["x-amazon-apigateway-gateway-responses"] = {{"DEFAULT_4XX", {{"responseParameters", params}}},
                                                        {"DEFAULT_5XX", {{"responseParameters", params}}}};
       for (const auto& r : cfg_.routes)

@@ -564,6 +564,19 @@ TEST_CASE("export aws-rest: usage plans, quotas and throttles as create-usage-pl
   check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
 }
 
+TEST_CASE("export aws-rest: a preflight on a parameterised path; credentials on the preflight and the gateway's errors") {
+  auto rest = run({"export", source("tests/fixtures/export/limits.yaml"), "--target", "aws-rest"});
+  INFO(rest.err);
+  REQUIRE(rest.exit_code == 0);
+  json rdoc = json::parse(rest.out);
+  CHECK(rdoc["paths"]["/items/{itemId}"]["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+            ["responseParameters"]["method.response.header.Access-Control-Allow-Credentials"] == "'true'");
+  CHECK(rdoc["paths"]["/items/{itemId}"]["options"]["parameters"][0]["name"] == "itemId");
+  CHECK(rdoc["x-amazon-apigateway-gateway-responses"]["DEFAULT_4XX"]["responseParameters"]
+            ["gatewayresponse.header.Access-Control-Allow-Credentials"] == "'true'");
+  check_valid_openapi(e2e::write_temp("limits-aws-rest.json", rest.out), "schemas/openapi/v3.0-schema.json");
+}
+
 TEST_CASE("export aws-http: x-amazon-apigateway-cors, route throttling as RouteSettings, no cache or quotas") {
   auto [r, dir] = export_dir(source("tests/fixtures/export/limits.yaml"), "aws-http");
   INFO(r.err);
