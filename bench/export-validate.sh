@@ -2,7 +2,7 @@
 # Validates every OpenAPI document `apigw export` writes with third-party validators from npm: @redocly/cli
 # (`redocly lint`) and @apidevtools/swagger-cli (`swagger-cli validate`). Not part of `.ci/dev test` (it needs the
 # network and Node.js); run it by hand or in a scheduled job. Exit 1 when a validator rejects an export.
-#   bash bench/export-validate.sh [CONFIG...]      (default: samples/gateway.yaml and tests/fixtures/export/*.yaml)
+#   bash bench/export-validate.sh [CONFIG...]      (default: samples/gateway.yaml, samples/browser-app.yaml and tests/fixtures/export/*.yaml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/dev build >/dev/null
@@ -16,7 +16,7 @@ REDOCLY=$TOOLS/node_modules/.bin/redocly
 SWAGGER=$TOOLS/node_modules/.bin/swagger-cli
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(samples/gateway.yaml tests/fixtures/export/proxy.yaml tests/fixtures/export/jwt-http.yaml)
+[ ${#configs[@]} -eq 0 ] && configs=(samples/gateway.yaml samples/browser-app.yaml tests/fixtures/export/proxy.yaml tests/fixtures/export/jwt-http.yaml tests/fixtures/export/limits.yaml)
 failed=0
 for cfg in "${configs[@]}"; do
   for target in aws-rest aws-http gcp azure; do

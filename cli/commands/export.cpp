@@ -112,12 +112,17 @@ Command export_command() {
               }
               for (const auto& d : result.findings) print(d);
               if (o->output.empty()) {
-                if (result.files.size() > 1) {
+                size_t needed = 0;
+                for (const auto& f : result.files) needed += !f.companion;
+                if (needed > 1) {
                   std::cerr << "apigw export: --target " << o->target << " writes " << result.files.size()
                             << " files (a document and a policy per operation); give -o DIR\n";
                   return k_exit_bad_input;
                 }
                 std::cout << result.files.front().text;
+                for (const auto& f : result.files)
+                  if (f.companion)
+                    std::cerr << "apigw export: " << f.name << " (settings to apply beside the document) is written with -o DIR only\n";
               } else {
                 namespace fs = std::filesystem;
                 std::error_code ec;

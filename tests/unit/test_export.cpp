@@ -73,16 +73,32 @@ TEST_CASE("what a target cannot express is reported at the route, never dropped 
   CHECK(again.files[0].text == aws.files[0].text);
 }
 
-TEST_CASE("rate limits and usage plans are reported as not exported yet") {
+TEST_CASE("rate limits and usage plans: aws-settings.json where AWS takes them, a finding at the policy where not") {
   auto cfg = config(
       "apigw: 1\n"
       "usage_plans:\n  gold: { quota: { limit: 10, period: day } }\n"
       "backends:\n  api: https://api.example.com\n"
       "routes:\n"
       "  - { id: a, method: GET, path: /a, proxy: api, rate_limit: { rate: 5 } }\n"
-      "  - { id: b, method: GET, path: /b, proxy: api }\n");
+      "  - { id: b, method: GET, path: /b, proxy: api }\n"
+      "  - { id: c, method: GET, path: /c, proxy: api, rate_limit: { rate: 1, per: ip } }\n");
   auto aws = exporter::export_config(cfg, "aws-rest");
-  CHECK(reported(aws, "export-unsupported", "routes[0].rate_limit", "rate limits and quotas (from route a)"));
-  CHECK(reported(aws, "export-unsupported", "usage_plans.gold", "usage plan 'gold' is not exported yet"));
+  REQUIRE(aws.files.size() == 2);
+  CHECK(aws.files[1].name == "aws-settings.json");
+  CHECK(aws.files[1].companion);
+  auto settings = nlohmann::json::parse(aws.files[1].text);
+  CHECK(settings["usagePlans"][0]["quota"] == nlohmann::json::parse(R"({"limit": 10, "offset": 0, "period": "DAY"})"));
+  REQUIRE(settings["stage"]["methodSettings"].size() == 1);  // c's per-IP limit has no AWS throttle
+  CHECK(settings["stage"]["methodSettings"][0]["resourcePath"] == "/a");
+  CHECK(settings["stage"]["methodSettings"][0]["throttlingRateLimit"] == 5.0);
+  CHECK(settings["stage"]["methodSettings"][0]["throttlingBurstLimit"] == 5);
+  CHECK(reported(aws, "export-unsupported", "routes[2].rate_limit", "AWS WAF rate-based rule"));
+  CHECK_FALSE(reported(aws, "export-unsupported", "usage_plans.gold", ""));
   CHECK_FALSE(reported(aws, "export-unsupported", "routes[1].rate_limit", ""));
+
+  auto gcp = exporter::export_config(cfg, "gcp");
+  CHECK(reported(gcp, "export-unsupported", "usage_plans.gold", "usage plan 'gold'"));
+  CHECK(reported(gcp, "export-unsupported", "routes[0].rate_limit", "per consumer project"));
+  REQUIRE(gcp.files.size() == 1);
+  CHECK_FALSE(nlohmann::json::parse(gcp.files[0].text).contains("x-google-management"));
 }
