@@ -103,14 +103,19 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 Document parse(std::string text, std::string path, const ParseLimits& limits) {
   const bool json_name = ends_with(path, ".json");
+  Document doc;
   if (json_name || looks_like_json(text)) {
-    Document doc = parse_json(text, path, limits);
+    doc = parse_json(text, path, limits);
     // A YAML flow mapping such as "{a: 1}" is not JSON; try YAML unless the name says JSON.
-    if (doc.ok() || json_name) return doc;
-    Document yaml = parse_yaml(text, path, limits);
-    return yaml.ok() ? yaml : doc;
+    if (!doc.ok() && !json_name) {
+      Document yaml = parse_yaml(text, path, limits);
+      if (yaml.ok()) doc = std::move(yaml);
+    }
+  } else {
+    doc = parse_yaml(text, std::move(path), limits);
   }
-  return parse_yaml(text, std::move(path), limits);
+  doc.text = std::make_shared<const std::string>(std::move(text));
+  return doc;
 }
 
 Document load_file(const std::string& path, const ParseLimits& limits) {
