@@ -52,6 +52,16 @@ std::string relative_uri(const std::string& file, const std::string& base_dir) {
 
 std::string location(const diag::Diagnostic& d) { return doc::where(d.file, d.mark); }
 
+// SARIF counts columns in code points (or UTF-16 units), never bytes as apigw does: the column in the line's text.
+// An unknown text (an empty line past column 1) leaves the column as it is.
+uint32_t code_point_column(std::string_view line, uint32_t byte_column) {
+  if (line.empty()) return byte_column;
+  uint32_t column = 1;
+  for (size_t i = 0; i + 1 < byte_column && i < line.size(); ++i)
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
+
 }  // namespace
 
 std::string format_sarif(const Report& report, const std::string& base_dir) {
@@ -66,6 +76,7 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
                      {"defaultConfiguration", {{"level", sarif_level(r.severity)}}}});
   }
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  Regions regions(report);
   for (const auto& d : report.diagnostics) {
     nlohmann::ordered_json result;
     result["ruleId"] = d.rule;
@@ -73,7 +84,16 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
     result["level"] = sarif_level(d.severity);
     result["message"] = {{"text", d.path.empty() ? d.message : d.path + ": " + d.message}};
     nlohmann::ordered_json physical = {{"artifactLocation", {{"uri", relative_uri(d.file, base_dir)}}}};
-    if (d.mark.line > 0) physical["region"] = {{"startLine", d.mark.line}, {"startColumn", std::max<uint32_t>(1, d.mark.col)}};
+    if (d.mark.line > 0) {
+      nlohmann::ordered_json region = {
+          {"startLine", d.mark.line},
+          {"startColumn", code_point_column(regions.line(d.file, d.mark.line), std::max<uint32_t>(1, d.mark.col))}};
+      if (doc::Mark end = regions.end(d); end.line) {
+        region["endLine"] = end.line;
+        region["endColumn"] = code_point_column(regions.line(d.file, end.line), end.col);
+      }
+      physical["region"] = std::move(region);
+    }
     result["locations"] = nlohmann::ordered_json::array({{{"physicalLocation", physical}}});
     result["partialFingerprints"] = {{"apigwFingerprint/v1", fingerprint(d)}};
     results.push_back(std::move(result));
@@ -85,6 +105,7 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
                                                                       {"version", APIGW_VERSION},
                                                                       {"informationUri", "https://github.com/apigw/apigw"},
                                                                       {"rules", rules}}}}},
+                                               {"columnKind", "unicodeCodePoints"},
                                                {"results", results}}})}};
   return sarif.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -142,10 +163,18 @@ std::string format_github(const Report& report) {
     return out;
   };
   std::string out;
+  Regions regions(report);
   for (const auto& d : report.diagnostics) {
     const char* kind = d.severity == Severity::Error ? "error" : d.severity == Severity::Warn ? "warning" : "notice";
     out += std::string("::") + kind + " file=" + escape_property(d.file);
-    if (d.mark.line) out += ",line=" + std::to_string(d.mark.line) + ",col=" + std::to_string(d.mark.col);
+    doc::Mark end = d.mark.line ? regions.end(d) : doc::Mark{};
+    if (end.line > d.mark.line) {
+      // The runner drops columns from an annotation over several lines (actions/runner#2082): lines only.
+      out += ",line=" + std::to_string(d.mark.line) + ",endLine=" + std::to_string(end.line);
+    } else if (d.mark.line) {
+      out += ",line=" + std::to_string(d.mark.line) + ",col=" + std::to_string(d.mark.col);
+      if (end.line) out += ",endLine=" + std::to_string(end.line) + ",endColumn=" + std::to_string(end.col);
+    }
     out += ",title=" + escape_property(d.rule) + "::" + escape_data(d.path.empty() ? d.message : d.path + ": " + d.message) + "\n";
   }
   return out;

@@ -214,9 +214,6 @@ struct Document {
   std::string path;  // as given by the user; used in messages
   Node root;
   bool is_json = false;
-  // The text the tree was read from, kept by parse() and load_file() (not by parse_json/parse_yaml, which request
-  // bodies use) so that a report can measure the offending node and show its line without reading the file again.
-  std::shared_ptr<const std::string> text;
   std::vector<ParseIssue> issues;  // non-fatal problems (duplicate keys); a fatal one leaves root null
   bool ok() const;
 };

@@ -2,12 +2,19 @@
 // 48 bytes), and reports that want a whole region (SARIF, annotations, code frames) ask here, once per finding.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "emulator/doc/node.hpp"
 
 namespace apigw::doc {
+
+// A file's text as load_file reads it; nullopt (errno says why) when it cannot be read.
+std::optional<std::string> read_text(const std::string& path);
+// Whether parse() takes this text for JSON: the name ends in .json or the text starts with '{' or '['.
+bool reads_as_json(std::string_view text, std::string_view path);
 
 // The start of every line of a text, so that a Mark becomes a byte offset (and back) without scanning the text again.
 // Columns are counted as the parsers count them: bytes from the line's start (after a UTF-8 BOM on the first line).

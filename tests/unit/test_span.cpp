@@ -19,8 +19,8 @@ std::string spanned(std::string_view text, Mark start, bool json, std::string_vi
   return std::string(text.substr(from, to - from));
 }
 
-std::string spanned_node(const Document& d, const Node& n, std::string_view key = {}) {
-  return spanned(*d.text, n.mark, d.is_json, key);
+std::string spanned_node(std::string_view text, const Document& d, const Node& n, std::string_view key = {}) {
+  return spanned(text, n.mark, d.is_json, key);
 }
 
 }  // namespace
@@ -30,15 +30,14 @@ TEST_CASE("span_end over JSON: strings, numbers, literals, objects and arrays as
                      "  \"list\": [\"]\", {\"x\": \"}\"}, [1, 2]],\n  \"nested\": {\n    \"a\": {\"b\": []}\n  }\n}";
   Document d = parse(text, "f.json");
   REQUIRE(d.ok());
-  REQUIRE(d.text);
-  CHECK(spanned_node(d, *d.root.find("name")) == "\"a \\\"quoted\\\" }\"");
-  CHECK(spanned_node(d, *d.root.find("n")) == "-1.5e3");
-  CHECK(spanned_node(d, *d.root.find("ok")) == "true");
-  CHECK(spanned_node(d, *d.root.find("none")) == "null");
-  CHECK(spanned_node(d, *d.root.find("list")) == "[\"]\", {\"x\": \"}\"}, [1, 2]]");
-  CHECK(spanned_node(d, d.root.find("list")->items()[1]) == "{\"x\": \"}\"}");
-  CHECK(spanned_node(d, *d.root.find("nested")) == "{\n    \"a\": {\"b\": []}\n  }");
-  CHECK(spanned_node(d, d.root) == text);
+  CHECK(spanned_node(text, d, *d.root.find("name")) == "\"a \\\"quoted\\\" }\"");
+  CHECK(spanned_node(text, d, *d.root.find("n")) == "-1.5e3");
+  CHECK(spanned_node(text, d, *d.root.find("ok")) == "true");
+  CHECK(spanned_node(text, d, *d.root.find("none")) == "null");
+  CHECK(spanned_node(text, d, *d.root.find("list")) == "[\"]\", {\"x\": \"}\"}, [1, 2]]");
+  CHECK(spanned_node(text, d, d.root.find("list")->items()[1]) == "{\"x\": \"}\"}");
+  CHECK(spanned_node(text, d, *d.root.find("nested")) == "{\n    \"a\": {\"b\": []}\n  }");
+  CHECK(spanned_node(text, d, d.root) == text);
   // A mark at a key spans the key: the entry a finding names.
   CHECK(spanned(text, d.root.find_member("nested")->key_mark, true) == "\"nested\"");
   // The end is exclusive, on the line of the last character.
@@ -61,13 +60,13 @@ TEST_CASE("span_end over YAML scalars: plain, quoted, folded over lines, and key
       "url: http://example.com/a#b\n";
   Document d = parse(text, "f.yaml");
   REQUIRE(d.ok());
-  CHECK(spanned_node(d, *d.root.find("title")) == "Pets API");
-  CHECK(spanned_node(d, *d.root.find("quoted")) == "\"a \\\" b\"");
-  CHECK(spanned_node(d, *d.root.find("single")) == "'it''s'");
-  CHECK(spanned_node(d, *d.root.find("folded")) == "a plain scalar\n  that goes on\n\n  and on");
-  CHECK(spanned_node(d, *d.root.find("next")) == "1");
-  CHECK(spanned_node(d, *d.root.find("url")) == "http://example.com/a#b");
-  CHECK(spanned_node(d, *d.root.find("/users")->find("get")) == "x");
+  CHECK(spanned_node(text, d, *d.root.find("title")) == "Pets API");
+  CHECK(spanned_node(text, d, *d.root.find("quoted")) == "\"a \\\" b\"");
+  CHECK(spanned_node(text, d, *d.root.find("single")) == "'it''s'");
+  CHECK(spanned_node(text, d, *d.root.find("folded")) == "a plain scalar\n  that goes on\n\n  and on");
+  CHECK(spanned_node(text, d, *d.root.find("next")) == "1");
+  CHECK(spanned_node(text, d, *d.root.find("url")) == "http://example.com/a#b");
+  CHECK(spanned_node(text, d, *d.root.find("/users")->find("get")) == "x");
   // Keys, plain or quoted, named or not.
   CHECK(spanned(text, d.root.find_member("title")->key_mark, false) == "title");
   CHECK(spanned(text, d.root.find_member("title")->key_mark, false, "title") == "title");
@@ -104,22 +103,22 @@ TEST_CASE("span_end over YAML collections: nested block maps, sequences, flow, b
   REQUIRE(d.ok());
   const Node& info = *d.root.find("info");
   // A block mapping is marked at its first key: with the node's own name, the mapping is told from that key.
-  CHECK(spanned_node(d, info, "info") ==
+  CHECK(spanned_node(text, d, info, "info") ==
         "title: t\n  contact:\n    name: n   # trailing comment\n\n  # a comment between entries\n  version: '1'");
-  CHECK(spanned_node(d, info, "title") == "title");
-  CHECK(spanned_node(d, *info.find("contact"), "contact") == "name: n");
-  CHECK(spanned_node(d, *d.root.find("tags"), "tags") == "- a\n- b:\n    c: d");
+  CHECK(spanned_node(text, d, info, "title") == "title");
+  CHECK(spanned_node(text, d, *info.find("contact"), "contact") == "name: n");
+  CHECK(spanned_node(text, d, *d.root.find("tags"), "tags") == "- a\n- b:\n    c: d");
   const Node& routes = *d.root.find("routes");
-  CHECK(spanned_node(d, routes, "routes") == text.substr(text.find("- id: one"), text.find("\nend:") - text.find("- id: one")));
-  CHECK(spanned_node(d, routes.items()[0], "0") == "id: one\n    method: GET");
+  CHECK(spanned_node(text, d, routes, "routes") == text.substr(text.find("- id: one"), text.find("\nend:") - text.find("- id: one")));
+  CHECK(spanned_node(text, d, routes.items()[0], "0") == "id: one\n    method: GET");
   const Node& two = routes.items()[1];
-  CHECK(spanned_node(d, *two.find("flow")) == "[a, \"b]\", {c: d}, [e]]");
-  CHECK(spanned_node(d, two.find("flow")->items()[1]) == "\"b]\"");
-  CHECK(spanned_node(d, two.find("flow")->items()[0]) == "a");
-  CHECK(spanned_node(d, *two.find("flow")->items()[2].find("c")) == "d");
-  CHECK(spanned_node(d, *two.find("description")) == "|\n      first\n\n        indented # not a comment");
-  CHECK(spanned_node(d, *two.find("folded")) == ">-\n      text");
-  CHECK(spanned_node(d, *d.root.find("end")) == "true");
+  CHECK(spanned_node(text, d, *two.find("flow")) == "[a, \"b]\", {c: d}, [e]]");
+  CHECK(spanned_node(text, d, two.find("flow")->items()[1]) == "\"b]\"");
+  CHECK(spanned_node(text, d, two.find("flow")->items()[0]) == "a");
+  CHECK(spanned_node(text, d, *two.find("flow")->items()[2].find("c")) == "d");
+  CHECK(spanned_node(text, d, *two.find("description")) == "|\n      first\n\n        indented # not a comment");
+  CHECK(spanned_node(text, d, *two.find("folded")) == ">-\n      text");
+  CHECK(spanned_node(text, d, *d.root.find("end")) == "true");
 }
 
 TEST_CASE("span_end: end of file without a newline, CRLF line endings, anchors, unknown marks") {
@@ -130,9 +129,9 @@ TEST_CASE("span_end: end of file without a newline, CRLF line endings, anchors, 
   std::string crlf = "a: b\r\nlist:\r\n  - x\r\n  - y\r\ntext: |\r\n  one\r\n  two\r\nz: 1\r\n";
   Document d = parse(crlf, "f.yaml");
   REQUIRE(d.ok());
-  CHECK(spanned_node(d, *d.root.find("a")) == "b");
-  CHECK(spanned_node(d, *d.root.find("list"), "list") == "- x\r\n  - y");
-  CHECK(spanned_node(d, *d.root.find("text")) == "|\r\n  one\r\n  two");
+  CHECK(spanned_node(crlf, d, *d.root.find("a")) == "b");
+  CHECK(spanned_node(crlf, d, *d.root.find("list"), "list") == "- x\r\n  - y");
+  CHECK(spanned_node(crlf, d, *d.root.find("text")) == "|\r\n  one\r\n  two");
   Mark end = span_end(crlf, d.root.find("list")->mark, false, "list");
   CHECK(end.line == 4);
   CHECK(end.col == 6);  // after "y", not after the '\r'
@@ -160,14 +159,14 @@ TEST_CASE("span_end counts columns in bytes, as the parsers do: tabs are one, UT
   Mark end = span_end(text, value.mark, false);
   CHECK(end.line == 1);
   CHECK(end.col == 15);  // "café" is 5 bytes
-  CHECK(spanned_node(d, value) == "café");
-  CHECK(spanned_node(d, *d.root.find("k")) == "\"a\tb\"");
+  CHECK(spanned_node(text, d, value) == "café");
+  CHECK(spanned_node(text, d, *d.root.find("k")) == "\"a\tb\"");
 
   std::string json = "\xEF\xBB\xBF{\"é\": \"ü\"}";  // a BOM: the parsers' columns start after it
   Document j = parse(json, "f.json");
   REQUIRE(j.ok());
   CHECK(j.root.find("é")->mark.col == 8);
-  CHECK(spanned_node(j, *j.root.find("é")) == "\"ü\"");
+  CHECK(spanned_node(json, j, *j.root.find("é")) == "\"ü\"");
 
   Lines lines(text);
   CHECK(lines.line(1) == "título: café");
