@@ -161,6 +161,8 @@ Report lint_files(const std::vector<std::string>& files, const Options& options)
   std::set<std::string> named;
   for (const auto& d : report.diagnostics) named.insert(d.file);
   for (const auto& file : named) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) continue;  // a directory, or a pipe already read to its end
     if (std::optional<std::string> text = doc::read_text(file)) {
       const bool json = doc::reads_as_json(*text, file);
       report.sources.emplace(file, Source{std::move(*text), json});
