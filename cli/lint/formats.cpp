@@ -1,7 +1,9 @@
 // Lint's machine formats: SARIF (code scanning), JUnit (CI test reports), GitHub workflow annotations, Markdown.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,15 +54,37 @@ std::string relative_uri(const std::string& file, const std::string& base_dir) {
 
 std::string location(const diag::Diagnostic& d) { return doc::where(d.file, d.mark); }
 
-// SARIF counts columns in code points (or UTF-16 units), never bytes as apigw does: the column in the line's text.
-// An unknown text (an empty line past column 1) leaves the column as it is.
-uint32_t code_point_column(std::string_view line, uint32_t byte_column) {
-  if (line.empty()) return byte_column;
-  uint32_t column = 1;
-  for (size_t i = 0; i + 1 < byte_column && i < line.size(); ++i)
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++column;
-  return column;
-}
+// SARIF counts columns in code points (or UTF-16 units), never bytes as apigw does. A byte column less the UTF-8
+// continuation bytes before it on its line is the code point column; each file's continuation bytes are found once,
+// as counting along the line per finding costs the whole file per finding when the file is one line (minified JSON).
+class CodePoints {
+ public:
+  CodePoints(const Report& report, Regions& regions) : report_(report), regions_(regions) {}
+
+  // The byte column unchanged when lint has no text for the file.
+  uint32_t column(const std::string& file, doc::Mark m) {
+    std::string_view line = regions_.line(file, m.line);
+    auto source = report_.sources.find(file);
+    if (source == report_.sources.end() || m.col == 0 || m.col - 1 > line.size()) return m.col;
+    const std::string& text = source->second.text;
+    auto it = continuations_.find(file);
+    if (it == continuations_.end()) {
+      std::vector<size_t> found;
+      for (size_t i = 0; i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) found.push_back(i);
+      it = continuations_.emplace(file, std::move(found)).first;
+    }
+    const std::vector<size_t>& at = it->second;
+    const size_t begin = static_cast<size_t>(line.data() - text.data()), end = begin + m.col - 1;
+    auto inside = std::lower_bound(at.begin(), at.end(), end) - std::lower_bound(at.begin(), at.end(), begin);
+    return m.col - static_cast<uint32_t>(inside);
+  }
+
+ private:
+  const Report& report_;
+  Regions& regions_;
+  std::map<std::string, std::vector<size_t>> continuations_;  // offsets of UTF-8 continuation bytes, by file
+};
 
 }  // namespace
 
@@ -77,6 +101,7 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
   }
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   Regions regions(report);
+  CodePoints code_points(report, regions);
   for (const auto& d : report.diagnostics) {
     nlohmann::ordered_json result;
     result["ruleId"] = d.rule;
@@ -87,10 +112,10 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
     if (d.mark.line > 0) {
       nlohmann::ordered_json region = {
           {"startLine", d.mark.line},
-          {"startColumn", code_point_column(regions.line(d.file, d.mark.line), std::max<uint32_t>(1, d.mark.col))}};
+          {"startColumn", std::max<uint32_t>(1, code_points.column(d.file, d.mark))}};
       if (doc::Mark end = regions.end(d); end.line) {
         region["endLine"] = end.line;
-        region["endColumn"] = code_point_column(regions.line(d.file, end.line), end.col);
+        region["endColumn"] = code_points.column(d.file, end);
       }
       physical["region"] = std::move(region);
     }

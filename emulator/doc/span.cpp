@@ -320,8 +320,10 @@ Mark Lines::mark(size_t offset) const {
 
 std::string_view Lines::line(uint32_t line) const {
   if (line == 0 || line > starts_.size()) return {};
-  Line l = line_at(text_, starts_[line - 1]);
-  return text_.substr(l.begin, l.end - l.begin);
+  const size_t begin = starts_[line - 1];
+  size_t end = line < starts_.size() ? starts_[line] - 1 : text_.size();  // not a search: a minified spec is one line
+  if (end > begin && text_[end - 1] == '\r') --end;
+  return text_.substr(begin, end - begin);
 }
 
 Mark span_end(std::string_view text, const Lines& lines, Mark start, bool json, std::string_view key) {
