@@ -176,15 +176,28 @@ doc::Mark Regions::end(const diag::Diagnostic& d) {
   if (!file_lines || d.mark.line == 0) return {};
   // The node's own name tells a mark at a key (the entry) from a YAML block mapping marked at its first key.
   std::string pointer = json_pointer(d);
-  std::string key;
-  for (size_t i = pointer.rfind('/') + 1; i < pointer.size(); ++i) {
-    if (pointer[i] == '~' && i + 1 < pointer.size() && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
-      key += pointer[++i] == '0' ? '~' : '/';
-    } else {
-      key += pointer[i];
+  auto token = [&](size_t begin, size_t end) {  // one pointer token, unescaped
+    std::string out;
+    for (size_t i = begin; i < end; ++i) {
+      if (pointer[i] == '~' && i + 1 < end && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) out += pointer[++i] == '0' ? '~' : '/';
+      else out += pointer[i];
     }
-  }
+    return out;
+  };
+  const size_t last = pointer.rfind('/');
+  std::string key = last == std::string::npos ? pointer : token(last + 1, pointer.size());
   const Source& source = report_.sources.at(d.file);
+  // A finding about what a node lacks (an operation's 4xx response) may be marked at the node's own key while its
+  // pointer names the missing child: the key is the region, not the mapping it opens.
+  if (last != std::string::npos && last > 0) {
+    const size_t before = pointer.rfind('/', last - 1);
+    std::string parent = before == std::string::npos ? std::string() : token(before + 1, last);
+    const size_t at = file_lines->offset(d.mark);
+    std::string_view text = source.text;
+    if (!parent.empty() && at != std::string_view::npos && text.substr(at, parent.size()) == parent &&
+        text.substr(at + parent.size(), 1) == ":")
+      key = parent;
+  }
   return doc::span_end(source.text, *file_lines, d.mark, source.json, key);
 }
 

@@ -332,6 +332,25 @@ TEST_CASE("lint: findings say where their node ends, in JSON, SARIF, GitHub anno
                              "    |   ^^^^^^^\n") != std::string::npos);
   CHECK(text.out.find("  3 |   version: \"1\"\n"
                       "    |   ^^^^^^^^^^^^\n") != std::string::npos);
+
+  // A finding about what an operation lacks is marked at the operation's key: the key, not the methods after it.
+  std::string lacking = temp_dir("lacking", {{"openapi.yaml", "openapi: 3.0.3\n"
+                                                              "info: { title: t, version: '1', description: d }\n"
+                                                              "paths:\n"
+                                                              "  /users:\n"
+                                                              "    post:\n"
+                                                              "      description: d\n"
+                                                              "      tags: [t]\n"
+                                                              "      responses: { \"200\": { description: ok } }\n"
+                                                              "    get:\n"
+                                                              "      description: d\n"
+                                                              "      tags: [t]\n"
+                                                              "      responses: { \"200\": { description: ok }, "
+                                                              "\"400\": { description: bad } }\n"}}) +
+                        "/openapi.yaml";
+  auto github = run({"lint", lacking, none, "-f", "github"});
+  CHECK(github.out == "::warning file=" + lacking + ",line=5,col=5,endLine=5,endColumn=9,title=operation-4xx-response::"
+                      "/paths/~1users/post/responses: POST /users has no 4xx response describing client errors\n");
 }
 
 TEST_CASE("lint: a finding in another file of a spec is measured in that file; a one-line JSON spec gets a window") {
