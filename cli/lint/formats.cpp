@@ -1,7 +1,9 @@
 // Lint's machine formats: SARIF (code scanning), JUnit (CI test reports), GitHub workflow annotations, Markdown.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +54,38 @@ std::string relative_uri(const std::string& file, const std::string& base_dir) {
 
 std::string location(const diag::Diagnostic& d) { return doc::where(d.file, d.mark); }
 
+// SARIF counts columns in code points (or UTF-16 units), never bytes as apigw does. A byte column less the UTF-8
+// continuation bytes before it on its line is the code point column; each file's continuation bytes are found once,
+// as counting along the line per finding costs the whole file per finding when the file is one line (minified JSON).
+class CodePoints {
+ public:
+  CodePoints(const Report& report, Regions& regions) : report_(report), regions_(regions) {}
+
+  // The byte column unchanged when lint has no text for the file.
+  uint32_t column(const std::string& file, doc::Mark m) {
+    std::string_view line = regions_.line(file, m.line);
+    auto source = report_.sources.find(file);
+    if (source == report_.sources.end() || m.col == 0 || m.col - 1 > line.size()) return m.col;
+    const std::string& text = source->second.text;
+    auto it = continuations_.find(file);
+    if (it == continuations_.end()) {
+      std::vector<size_t> found;
+      for (size_t i = 0; i < text.size(); ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) found.push_back(i);
+      it = continuations_.emplace(file, std::move(found)).first;
+    }
+    const std::vector<size_t>& at = it->second;
+    const size_t begin = static_cast<size_t>(line.data() - text.data()), end = begin + m.col - 1;
+    auto inside = std::lower_bound(at.begin(), at.end(), end) - std::lower_bound(at.begin(), at.end(), begin);
+    return m.col - static_cast<uint32_t>(inside);
+  }
+
+ private:
+  const Report& report_;
+  Regions& regions_;
+  std::map<std::string, std::vector<size_t>> continuations_;  // offsets of UTF-8 continuation bytes, by file
+};
+
 }  // namespace
 
 std::string format_sarif(const Report& report, const std::string& base_dir) {
@@ -66,6 +100,8 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
                      {"defaultConfiguration", {{"level", sarif_level(r.severity)}}}});
   }
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  Regions regions(report);
+  CodePoints code_points(report, regions);
   for (const auto& d : report.diagnostics) {
     nlohmann::ordered_json result;
     result["ruleId"] = d.rule;
@@ -73,7 +109,16 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
     result["level"] = sarif_level(d.severity);
     result["message"] = {{"text", d.path.empty() ? d.message : d.path + ": " + d.message}};
     nlohmann::ordered_json physical = {{"artifactLocation", {{"uri", relative_uri(d.file, base_dir)}}}};
-    if (d.mark.line > 0) physical["region"] = {{"startLine", d.mark.line}, {"startColumn", std::max<uint32_t>(1, d.mark.col)}};
+    if (d.mark.line > 0) {
+      nlohmann::ordered_json region = {
+          {"startLine", d.mark.line},
+          {"startColumn", std::max<uint32_t>(1, code_points.column(d.file, d.mark))}};
+      if (doc::Mark end = regions.end(d); end.line) {
+        region["endLine"] = end.line;
+        region["endColumn"] = code_points.column(d.file, end);
+      }
+      physical["region"] = std::move(region);
+    }
     result["locations"] = nlohmann::ordered_json::array({{{"physicalLocation", physical}}});
     result["partialFingerprints"] = {{"apigwFingerprint/v1", fingerprint(d)}};
     results.push_back(std::move(result));
@@ -85,6 +130,7 @@ std::string format_sarif(const Report& report, const std::string& base_dir) {
                                                                       {"version", APIGW_VERSION},
                                                                       {"informationUri", "https://github.com/apigw/apigw"},
                                                                       {"rules", rules}}}}},
+                                               {"columnKind", "unicodeCodePoints"},
                                                {"results", results}}})}};
   return sarif.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -142,10 +188,18 @@ std::string format_github(const Report& report) {
     return out;
   };
   std::string out;
+  Regions regions(report);
   for (const auto& d : report.diagnostics) {
     const char* kind = d.severity == Severity::Error ? "error" : d.severity == Severity::Warn ? "warning" : "notice";
     out += std::string("::") + kind + " file=" + escape_property(d.file);
-    if (d.mark.line) out += ",line=" + std::to_string(d.mark.line) + ",col=" + std::to_string(d.mark.col);
+    doc::Mark end = d.mark.line ? regions.end(d) : doc::Mark{};
+    if (end.line > d.mark.line) {
+      // The runner drops columns from an annotation over several lines (actions/runner#2082): lines only.
+      out += ",line=" + std::to_string(d.mark.line) + ",endLine=" + std::to_string(end.line);
+    } else if (d.mark.line) {
+      out += ",line=" + std::to_string(d.mark.line) + ",col=" + std::to_string(d.mark.col);
+      if (end.line) out += ",endLine=" + std::to_string(end.line) + ",endColumn=" + std::to_string(end.col);
+    }
     out += ",title=" + escape_property(d.rule) + "::" + escape_data(d.path.empty() ? d.message : d.path + ": " + d.message) + "\n";
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -155,19 +156,117 @@ Report lint_files(const std::vector<std::string>& files, const Options& options)
     finish(found, settings, report);
     report.files.push_back(fr);
   }
+  // The texts findings point into, for where they end and their code frames: read once each, as the parsed documents
+  // keep only their trees (a spec's tree can live as long as serve does).
+  std::set<std::string> named;
+  for (const auto& d : report.diagnostics) named.insert(d.file);
+  for (const auto& file : named) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) continue;  // a directory, or a pipe already read to its end
+    if (std::optional<std::string> text = doc::read_text(file)) {
+      const bool json = doc::reads_as_json(*text, file);
+      report.sources.emplace(file, Source{std::move(*text), json});
+    }
+  }
   return report;
 }
 
+doc::Mark Regions::end(const diag::Diagnostic& d) {
+  const doc::Lines* file_lines = lines(d.file);
+  if (!file_lines || d.mark.line == 0) return {};
+  // The node's own name tells a mark at a key (the entry) from a YAML block mapping marked at its first key.
+  std::string pointer = json_pointer(d);
+  auto token = [&](size_t begin, size_t end) {  // one pointer token, unescaped
+    std::string out;
+    for (size_t i = begin; i < end; ++i) {
+      if (pointer[i] == '~' && i + 1 < end && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) out += pointer[++i] == '0' ? '~' : '/';
+      else out += pointer[i];
+    }
+    return out;
+  };
+  const size_t last = pointer.rfind('/');
+  std::string key = last == std::string::npos ? pointer : token(last + 1, pointer.size());
+  const Source& source = report_.sources.at(d.file);
+  // A finding about what a node lacks (an operation's 4xx response) may be marked at the node's own key while its
+  // pointer names the missing child: the key is the region, not the mapping it opens.
+  if (last != std::string::npos && last > 0) {
+    const size_t before = pointer.rfind('/', last - 1);
+    std::string parent = before == std::string::npos ? std::string() : token(before + 1, last);
+    const size_t at = file_lines->offset(d.mark);
+    std::string_view text = source.text;
+    if (!parent.empty() && at != std::string_view::npos && text.substr(at, parent.size()) == parent &&
+        text.substr(at + parent.size(), 1) == ":")
+      key = parent;
+  }
+  return doc::span_end(source.text, *file_lines, d.mark, source.json, key);
+}
+
+std::string_view Regions::line(const std::string& file, uint32_t line) {
+  const doc::Lines* file_lines = lines(file);
+  return file_lines ? file_lines->line(line) : std::string_view{};
+}
+
+const doc::Lines* Regions::lines(const std::string& file) {
+  auto it = lines_.find(file);
+  if (it == lines_.end()) {
+    auto source = report_.sources.find(file);
+    std::optional<doc::Lines> found;
+    if (source != report_.sources.end()) found.emplace(source->second.text);
+    it = lines_.emplace(file, std::move(found)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+namespace {
+
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The finding's line with its node underlined, to the end of that line when the node goes on. A long line (a minified
+// spec is one line) is cut to a window around the start; control characters are not sent to the terminal.
+std::string code_frame(const diag::Diagnostic& d, Regions& regions, const std::function<std::string(const char*, const std::string&)>& paint,
+                       const char* code) {
+  constexpr size_t k_before = 40, k_width = 160;
+  std::string_view line = regions.line(d.file, d.mark.line);
+  if (d.mark.line == 0 || d.mark.col == 0 || d.mark.col - 1 > line.size()) return {};
+  const size_t start = d.mark.col - 1;
+  doc::Mark end = regions.end(d);
+  size_t stop = end.line == d.mark.line ? std::max<size_t>(start, end.col - 1) : line.size();
+  size_t from = 0, to = line.size();
+  if (line.size() > k_width) {
+    from = start > k_before ? start - k_before : 0;
+    while (from > 0 && is_continuation_byte(line[from])) --from;
+    to = std::min(line.size(), from + k_width);
+    while (to < line.size() && is_continuation_byte(line[to])) ++to;
+  }
+  std::string shown = from > 0 ? "..." : "", marker(shown.size(), ' ');
+  for (size_t i = from; i < to; ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    shown += c < 0x20 && c != '\t' ? '?' : c == 0x7f ? '?' : static_cast<char>(c);
+    if (i >= start || is_continuation_byte(line[i])) continue;
+    marker += c == '\t' ? '\t' : ' ';  // one column a character, as a terminal shows it
+  }
+  if (to < line.size()) shown += "...";
+  size_t carets = 0;
+  for (size_t i = start; i < std::min(stop, to); ++i) carets += !is_continuation_byte(line[i]);
+  std::string number = std::to_string(d.mark.line);
+  return paint("2", "  " + number + " | ") + shown + "\n" + paint("2", "  " + std::string(number.size(), ' ') + " | ") +
+         marker + paint(code, std::string(std::max<size_t>(carets, 1), '^')) + "\n";
+}
+
+}  // namespace
+
 std::string format_text(const Report& report, bool colour) {
   std::string out;
-  auto paint = [&](const char* code, const std::string& text) {
+  std::function<std::string(const char*, const std::string&)> paint = [&](const char* code, const std::string& text) {
     return colour ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
   };
+  Regions regions(report);
   for (const auto& d : report.diagnostics) {
     const char* code = d.severity == Severity::Error ? "1;31" : d.severity == Severity::Warn ? "1;33" : "1;36";
     out += paint("1", doc::where(d.file, d.mark)) + ": " + paint(code, diag::severity_name(d.severity)) + ": ";
     if (!d.path.empty()) out += d.path + ": ";
     out += d.message + " " + paint("2", "[" + d.rule + "]") + "\n";
+    out += code_frame(d, regions, paint, code);
   }
   size_t e = report.count(Severity::Error), w = report.count(Severity::Warn);
   size_t other = report.diagnostics.size() - e - w;
@@ -185,11 +284,14 @@ std::string format_json(const Report& report) {
   j["files"] = nlohmann::json::array();
   for (const auto& f : report.files) j["files"].push_back({{"file", f.file}, {"loaded", f.loaded}});
   j["diagnostics"] = nlohmann::json::array();
+  Regions regions(report);
   for (const auto& d : report.diagnostics) {
     nlohmann::json item = {{"file", d.file}, {"severity", diag::severity_name(d.severity)}, {"rule", d.rule},
                            {"path", d.path}, {"message", d.message}};
     item["line"] = d.mark.line ? nlohmann::json(d.mark.line) : nlohmann::json(nullptr);
     item["column"] = d.mark.col ? nlohmann::json(d.mark.col) : nlohmann::json(nullptr);
+    doc::Mark end = regions.end(d);
+    item["end"] = end.line ? nlohmann::json{{"line", end.line}, {"column", end.col}} : nlohmann::json(nullptr);
     j["diagnostics"].push_back(std::move(item));
   }
   j["summary"] = {{"errors", report.count(Severity::Error)},

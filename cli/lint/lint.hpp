@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emulator/diag/diagnostic.hpp"
+#include "emulator/doc/span.hpp"
 #include "emulator/model/config.hpp"
 
 namespace apigw::lint {
@@ -82,13 +83,37 @@ struct FileResult {
   bool loaded = false;  // false: the file is not a usable config or spec (syntax or schema errors)
 };
 
+// A file's text, read once for the report.
+struct Source {
+  std::string text;
+  bool json = false;
+};
+
 struct Report {
   std::vector<FileResult> files;
   diag::Diagnostics diagnostics;
   size_t ignored = 0;    // findings an ignore entry suppressed
   size_t baselined = 0;  // findings already in the baseline
+  // The text of each file findings point into, by the name they use: for end positions and code frames.
+  std::map<std::string, Source> sources;
   bool any_unloadable() const;
   size_t count(diag::Severity s) const;
+};
+
+// Where findings end and what their lines say, measured in Report::sources when a format asks: the tree keeps only
+// starts. Each file's line starts are found once, so this costs one scan per file plus the offending nodes.
+class Regions {
+ public:
+  explicit Regions(const Report& report) : report_(report) {}
+  // The end of the finding's node (exclusive column, as SARIF's endColumn); {} when its text or start is unknown.
+  doc::Mark end(const diag::Diagnostic& d);
+  // Line `line` of `file` without its line break; empty when unknown.
+  std::string_view line(const std::string& file, uint32_t line);
+
+ private:
+  const doc::Lines* lines(const std::string& file);  // nullptr when lint has no text for the file
+  const Report& report_;
+  std::map<std::string, std::optional<doc::Lines>> lines_;
 };
 
 Report lint_files(const std::vector<std::string>& files, const Options& options = {});

@@ -1,4 +1,5 @@
 #include "emulator/doc/node.hpp"
+#include "emulator/doc/span.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -96,13 +97,12 @@ bool looks_like_json(std::string_view text) {
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
   return i < text.size() && (text[i] == '{' || text[i] == '[');
 }
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 }  // namespace
 
+bool reads_as_json(std::string_view text, std::string_view path) { return path.ends_with(".json") || looks_like_json(text); }
+
 Document parse(std::string text, std::string path, const ParseLimits& limits) {
-  const bool json_name = ends_with(path, ".json");
+  const bool json_name = path.ends_with(".json");
   if (json_name || looks_like_json(text)) {
     Document doc = parse_json(text, path, limits);
     // A YAML flow mapping such as "{a: 1}" is not JSON; try YAML unless the name says JSON.
@@ -121,13 +121,19 @@ Document load_file(const std::string& path, const ParseLimits& limits) {
     doc.issues.push_back({{}, "is a directory, not a file", true});
     return doc;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text(path);
+  if (!text) {
     Document doc;
     doc.path = path;
     doc.issues.push_back({{}, std::string("cannot read file: ") + std::strerror(errno), true});
     return doc;
   }
+  return parse(std::move(*text), path, limits);
+}
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
   // One read of the whole file (a stringstream copy grows its buffer step by step: a tenth of linting a 6 MB spec).
   std::string text;
   in.seekg(0, std::ios::end);
@@ -145,7 +151,7 @@ Document load_file(const std::string& path, const ParseLimits& limits) {
     buf << in.rdbuf();
     text = std::move(buf).str();
   }
-  return parse(std::move(text), path, limits);
+  return text;
 }
 
 }  // namespace apigw::doc

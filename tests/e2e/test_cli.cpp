@@ -147,8 +147,8 @@ routes:
   CHECK(r.exit_code == 2);  // the unknown key makes the config unusable
   CHECK(r.out.find("::warning file=" + path + ",line=3,col=3,title=upstream-plain-http::backends.remote: backend") ==
         std::string::npos);  // an unusable config gets no rule findings
-  CHECK(r.out.find("::error file=" + path + ",line=5,col=45,title=config-unknown-key::routes[0].methd: unknown key (did you mean 'method'?)") !=
-        std::string::npos);
+  CHECK(r.out.find("::error file=" + path + ",line=5,col=45,endLine=5,endColumn=50,title=config-unknown-key::routes[0].methd: "
+                   "unknown key (did you mean 'method'?)") != std::string::npos);
 
   auto sarif = nlohmann::json::parse(e2e::slurp(sarif_file));
   CHECK(sarif["version"] == "2.1.0");
@@ -160,6 +160,8 @@ routes:
   CHECK(run0["tool"]["driver"]["rules"][res["ruleIndex"].get<size_t>()]["id"] == "config-unknown-key");
   CHECK(res["locations"][0]["physicalLocation"]["region"]["startLine"] == 5);
   CHECK(res["locations"][0]["physicalLocation"]["region"]["startColumn"] == 45);
+  CHECK(res["locations"][0]["physicalLocation"]["region"]["endLine"] == 5);
+  CHECK(res["locations"][0]["physicalLocation"]["region"]["endColumn"] == 50);  // after "methd"
   std::string fp = res["partialFingerprints"]["apigwFingerprint/v1"];
   CHECK(fp.size() == 16);
 

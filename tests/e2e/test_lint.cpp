@@ -276,3 +276,104 @@ TEST_CASE("lint: a $ref'd example is reported once, in the file and at the point
   }
   CHECK(in_examples == 1);
 }
+
+TEST_CASE("lint: findings say where their node ends, in JSON, SARIF, GitHub annotations and the code frame") {
+  std::string none = "--config=" + fixture("none.apigw-lint.yaml");
+  std::string dir = temp_dir("ends", {{"openapi.yaml", "openapi: 3.0.3\n"
+                                                       "info:\n"
+                                                       "  version: \"1\"\n"
+                                                       "  title: \"Café\"\n"
+                                                       "paths:\n"
+                                                       "  /users/:\n"
+                                                       "    get:\n"
+                                                       "      description: d\n"
+                                                       "      tags: [t]\n"
+                                                       "      responses:\n"
+                                                       "        \"200\": { description: ok }\n"
+                                                       "        \"400\": { description: bad }\n"}});
+  std::string spec = dir + "/openapi.yaml";
+  // Columns are bytes, as apigw counts them everywhere: "é" is two.
+  auto json = run({"lint", spec, none, "-f", "json"});
+  INFO(json.out);
+  auto j = nlohmann::json::parse(json.out);
+  std::map<std::string, std::string> spans;
+  for (const auto& d : j["diagnostics"]) {
+    REQUIRE(d["end"].is_object());
+    spans[d["rule"]] = std::to_string(int(d["line"])) + ":" + std::to_string(int(d["column"])) + "-" +
+                       std::to_string(int(d["end"]["line"])) + ":" + std::to_string(int(d["end"]["column"]));
+  }
+  CHECK(spans == std::map<std::string, std::string>{{"info-description", "3:3-4:17"},      // the block mapping
+                                                    {"path-trailing-slash", "6:3-6:10"}});  // the key alone
+
+  // SARIF counts code points (it has no byte columns) and says so; the end column is exclusive.
+  std::string sarif_file = dir + "/lint.sarif";
+  auto r = run({"lint", spec, none, "-f", "github", "-o", "sarif=" + sarif_file});
+  auto sarif = nlohmann::json::parse(e2e::slurp(sarif_file));
+  CHECK(sarif["runs"][0]["columnKind"] == "unicodeCodePoints");
+  std::map<std::string, nlohmann::json> regions;
+  for (const auto& res : sarif["runs"][0]["results"])
+    regions[res["ruleId"]] = res["locations"][0]["physicalLocation"]["region"];
+  CHECK(regions["info-description"] ==
+        nlohmann::json{{"startLine", 3}, {"startColumn", 3}, {"endLine", 4}, {"endColumn", 16}});
+  CHECK(regions["path-trailing-slash"] ==
+        nlohmann::json{{"startLine", 6}, {"startColumn", 3}, {"endLine", 6}, {"endColumn", 10}});
+  auto valid = run({"schema", "validate", source("tests/fixtures/sarif/sarif-schema-2.1.0.json"), sarif_file});
+  CHECK_MESSAGE(valid.exit_code == 0, (valid.out + valid.err));
+
+  // GitHub: columns on one line; over several lines the runner takes lines only.
+  CHECK(r.out.find("::warning file=" + spec + ",line=6,col=3,endLine=6,endColumn=10,title=path-trailing-slash::") !=
+        std::string::npos);
+  CHECK(r.out.find("::warning file=" + spec + ",line=3,endLine=4,title=info-description::") != std::string::npos);
+
+  // The text format's code frame underlines the node (its first line when it goes on).
+  auto text = run({"lint", spec, none});
+  CHECK(text.out.find(spec + ":6:3: warn: /paths/~1users~1: path '/users/' ends with a slash [path-trailing-slash]\n"
+                             "  6 |   /users/:\n"
+                             "    |   ^^^^^^^\n") != std::string::npos);
+  CHECK(text.out.find("  3 |   version: \"1\"\n"
+                      "    |   ^^^^^^^^^^^^\n") != std::string::npos);
+
+  // A finding about what an operation lacks is marked at the operation's key: the key, not the methods after it.
+  std::string lacking = temp_dir("lacking", {{"openapi.yaml", "openapi: 3.0.3\n"
+                                                              "info: { title: t, version: '1', description: d }\n"
+                                                              "paths:\n"
+                                                              "  /users:\n"
+                                                              "    post:\n"
+                                                              "      description: d\n"
+                                                              "      tags: [t]\n"
+                                                              "      responses: { \"200\": { description: ok } }\n"
+                                                              "    get:\n"
+                                                              "      description: d\n"
+                                                              "      tags: [t]\n"
+                                                              "      responses: { \"200\": { description: ok }, "
+                                                              "\"400\": { description: bad } }\n"}}) +
+                        "/openapi.yaml";
+  auto github = run({"lint", lacking, none, "-f", "github"});
+  CHECK(github.out == "::warning file=" + lacking + ",line=5,col=5,endLine=5,endColumn=9,title=operation-4xx-response::"
+                      "/paths/~1users/post/responses: POST /users has no 4xx response describing client errors\n");
+}
+
+TEST_CASE("lint: a finding in another file of a spec is measured in that file; a one-line JSON spec gets a window") {
+  std::string none = "--config=" + fixture("none.apigw-lint.yaml");
+  auto r = run({"lint", fixture("spectral/refs/openapi.yaml"), none, "-f", "json"});
+  auto j = nlohmann::json::parse(r.out);
+  size_t in_examples = 0;
+  for (const auto& d : j["diagnostics"]) {
+    if (!std::string(d["file"]).ends_with("examples.yaml")) continue;
+    ++in_examples;
+    CHECK(d["line"] == 5);
+    CHECK(d["column"] == 16);
+    CHECK(d["end"] == nlohmann::json{{"line", 5}, {"column", 19}});  // "403", measured in examples.yaml
+  }
+  CHECK(in_examples == 1);
+
+  std::string one_line = "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {" +
+                         std::string(300, ' ') + "\"/a/\": {}}}";
+  std::string dir = temp_dir("oneline", {{"api.json", one_line}});
+  auto text = run({"lint", dir + "/api.json", none});
+  INFO(text.out);
+  // The key "/a/" underlined: 40 bytes of the line before it are shown, after "...".
+  CHECK(text.out.find("    | " + std::string(3 + 40, ' ') + "^^^^^\n") != std::string::npos);
+  for (size_t at = 0, end; (end = text.out.find('\n', at)) != std::string::npos; at = end + 1)
+    CHECK(end - at < 260);  // a window of the line, not all of it
+}
