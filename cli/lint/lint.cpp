@@ -261,16 +261,38 @@ std::string format_text(const Report& report, bool colour) {
     return colour ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
   };
   Regions regions(report);
+  // Grouped by file, in the order files first appear (a config's findings, then its spec's), each finding keeping
+  // its own file:line:col so terminals and editors can jump to it; a header per file when there are several.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const diag::Diagnostic*>> by_file;
   for (const auto& d : report.diagnostics) {
-    const char* code = d.severity == Severity::Error ? "1;31" : d.severity == Severity::Warn ? "1;33" : "1;36";
-    out += paint("1", doc::where(d.file, d.mark)) + ": " + paint(code, diag::severity_name(d.severity)) + ": ";
-    if (!d.path.empty()) out += d.path + ": ";
-    out += d.message + " " + paint("2", "[" + d.rule + "]") + "\n";
-    out += code_frame(d, regions, paint, code);
+    auto& group = by_file[d.file];
+    if (group.empty()) order.push_back(d.file);
+    group.push_back(&d);
+  }
+  auto plural = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
+  for (const auto& file : order) {
+    const auto& group = by_file[file];
+    if (order.size() > 1) {
+      size_t errors = 0, warnings = 0;
+      for (const auto* d : group) {
+        errors += d->severity == Severity::Error;
+        warnings += d->severity == Severity::Warn;
+      }
+      out += (&file == &order.front() ? "" : "\n") + paint("1;4", file.empty() ? "(no file)" : file) + " " +
+             paint("2", "(" + plural(errors, "error") + ", " + plural(warnings, "warning") + ")") + "\n";
+    }
+    for (const auto* finding : group) {
+      const diag::Diagnostic& d = *finding;
+      const char* code = d.severity == Severity::Error ? "1;31" : d.severity == Severity::Warn ? "1;33" : "1;36";
+      out += paint("1", doc::where(d.file, d.mark)) + ": " + paint(code, diag::severity_name(d.severity)) + ": ";
+      if (!d.path.empty()) out += d.path + ": ";
+      out += d.message + " " + paint("2", "[" + d.rule + "]") + "\n";
+      out += code_frame(d, regions, paint, code);
+    }
   }
   size_t e = report.count(Severity::Error), w = report.count(Severity::Warn);
   size_t other = report.diagnostics.size() - e - w;
-  auto plural = [](size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
   out += plural(report.files.size(), "file") + " checked: " + plural(e, "error") + ", " + plural(w, "warning");
   if (other) out += ", " + std::to_string(other) + " info/hints";
   if (report.ignored) out += " (" + std::to_string(report.ignored) + " ignored by the lint config)";

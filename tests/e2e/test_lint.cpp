@@ -377,3 +377,26 @@ TEST_CASE("lint: a finding in another file of a spec is measured in that file; a
   for (size_t at = 0, end; (end = text.out.find('\n', at)) != std::string::npos; at = end + 1)
     CHECK(end - at < 260);  // a window of the line, not all of it
 }
+
+TEST_CASE("lint: the text format groups findings by file, each file headed with its counts") {
+  std::string dir = temp_dir("lint-grouped", {{"a.yaml", "apigw: 1\nroutes:\n  - id: x\n    method: GET\n    path: /x\n"
+                                                          "    proxy: {backend: nowhere}\n"},
+                                               {"b.yaml", "apigw: 1\nbogus: 1\nroutes: []\n"}});
+  // b first on the command line: groups follow the order files were linted in
+  auto r = run({"lint", dir + "/b.yaml", dir + "/a.yaml"});
+  CHECK(r.exit_code == 2);
+  size_t b_head = r.out.find(dir + "/b.yaml (1 error, 0 warnings)\n");
+  size_t a_head = r.out.find(dir + "/a.yaml (1 error");
+  REQUIRE(b_head != std::string::npos);
+  REQUIRE(a_head != std::string::npos);
+  CHECK(b_head < a_head);
+  // every finding still starts with its own file:line:col, under its file's header
+  size_t bogus = r.out.find(dir + "/b.yaml:2:1: error:");
+  size_t nowhere = r.out.find(dir + "/a.yaml:6:");
+  CHECK((bogus > b_head && bogus < a_head));
+  CHECK(nowhere > a_head);
+  // one file: no header, as before
+  auto single = run({"lint", dir + "/b.yaml"});
+  CHECK(single.out.find("(1 error, 0 warnings)") == std::string::npos);
+  CHECK(single.out.rfind(dir + "/b.yaml:2:1: error:", 0) == 0);
+}
