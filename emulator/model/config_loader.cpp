@@ -303,7 +303,11 @@ class Loader {
   // rejected.
   std::optional<std::string> string_value(const Node& n, const std::string& path, bool staged = false) {
     if (!expect(n, Kind::String, path)) return std::nullopt;
-    return expand(n, path, staged);
+    size_t errors_before = error_count();
+    std::string value = expand(n, path, staged);
+    // A URL whose variables did not resolve would only add a second, confusing error.
+    if (staged && error_count() != errors_before) return std::nullopt;
+    return value;
   }
 
   static constexpr std::string_view k_stage_variables = "stageVariables.";
@@ -312,7 +316,8 @@ class Loader {
     std::vector<std::string> missing;
     std::string err;
     auto lookup = [&](const std::string& name) -> std::optional<std::string> {
-      if (name.rfind(k_stage_variables, 0) != 0) return opts_.env(name);
+      if (name.rfind(k_stage_variables, 0) != 0)
+        return name.find('.') == std::string::npos ? opts_.env(name) : std::nullopt;
       if (!staged || !stage_) return std::nullopt;
       for (const auto& [key, value] : stage_->variables)
         if (key == std::string_view(name).substr(k_stage_variables.size())) return value;
@@ -339,6 +344,10 @@ class Loader {
                     " (write ${" + var + ":-default} for a default)",
                 "config-reference");
         }
+        continue;
+      }
+      if (var.find('.') != std::string::npos) {
+        error(n.mark, path, "invalid variable name '" + var + "' in ${...} (stage variables are ${stageVariables.NAME})");
         continue;
       }
       if (opts_.missing_env_is_error)

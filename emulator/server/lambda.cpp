@@ -294,14 +294,15 @@ Outcome run_command(const model::Backend& backend, const std::string& input, Ste
   posix_spawn_file_actions_addchdir_np(&actions, fn.directory.c_str());
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  // Its own process group, so the deadline kills what it started too; default signal handling, since serve blocks
-  // SIGINT, SIGTERM and SIGHUP in its threads and ignores SIGPIPE.
-  sigset_t none, all;
+  // Its own process group, so the deadline kills what it started too; signals as a fresh process has them, since
+  // serve blocks SIGINT, SIGTERM and SIGHUP in its threads and ignores SIGPIPE (both survive exec).
+  sigset_t none, ignored;
   sigemptyset(&none);
-  sigfillset(&all);
+  sigemptyset(&ignored);
+  sigaddset(&ignored, SIGPIPE);
   posix_spawnattr_setpgroup(&attributes, 0);
   posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setsigdefault(&attributes, &ignored);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
   for (const auto& a : fn.command) argv.push_back(const_cast<char*>(a.c_str()));

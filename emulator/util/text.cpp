@@ -151,8 +151,10 @@ std::string expand_env(std::string_view text,
       name = inner.substr(0, sep);
       fallback = inner.substr(sep + 2);
     }
-    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
-    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    // A dotted name ("stageVariables.host") goes to `lookup` as written: the config loader resolves stage variables.
+    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) && name[0] != '.' &&
+                 name.back() != '.';
+    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
     if (!valid) {
       if (error) *error = "invalid variable name '" + std::string(name) + "' in ${...}";
       out.append(text.substr(i, close + 1 - i));

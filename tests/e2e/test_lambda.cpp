@@ -43,6 +43,7 @@ struct LambdaGateway {
   int port = -1;
 
   LambdaGateway() {
+    std::filesystem::create_directories(dir + "/home");
     std::ofstream(dir + "/handler.py") << k_handler;
     std::ofstream(dir + "/gateway.yaml") << R"(apigw: 1
 stages:

@@ -127,7 +127,7 @@ routes:
                       "");
   CHECK(messages(r) ==
         "g.yaml:3:3: stages[\"dev/1\"]: invalid stage name 'dev/1' (letters, digits, '_' and '-': it is a path segment)\n"
-        "g.yaml:4:22: stages.qa.variables[\"bad-name\"]: invalid stage variable name 'bad-name' (letters, digits and "
+        "g.yaml:4:22: stages.qa.variables.bad-name: invalid stage variable name 'bad-name' (letters, digits and "
         "'_', as AWS allows)\n"
         "g.yaml:4:39: stages.qa.colour: unknown key\n");
 }
@@ -167,14 +167,14 @@ routes:
 )",
                                      "g.yaml", env());
   CHECK(messages(bad) ==
-        "g.yaml:3:26: backends.a.lambda.command: expected the command as a list (no shell runs it): [python3, handler.py]\n"
-        "g.yaml:4:14: backends.b.lambda: a lambda has one of 'command' or 'url', not both\n"
-        "g.yaml:5:47: backends.c.lambda.payload_format: expected \"1.0\" or \"2.0\", got string \"3.0\"\n"
-        "g.yaml:5:63: backends.c.lambda.timeout: expected a timeout above 0\n"
+        "g.yaml:3:27: backends.a.lambda.command: expected the command as a list (no shell runs it): [python3, handler.py]\n"
+        "g.yaml:4:16: backends.b.lambda: a lambda has one of 'command' or 'url', not both\n"
+        "g.yaml:5:48: backends.c.lambda.payload_format: expected \"1.0\" or \"2.0\", got string \"3.0\"\n"
+        "g.yaml:5:64: backends.c.lambda.timeout: expected a timeout above 0\n"
         "g.yaml:6:6: backends.d: a backend has one of 'url', 'urls' or 'lambda'\n"
-        "g.yaml:7:14: backends.e.lambda: missing 'command' (the handler to run) or 'url' (a Lambda runtime interface "
+        "g.yaml:7:16: backends.e.lambda: missing 'command' (the handler to run) or 'url' (a Lambda runtime interface "
         "emulator)\n"
-        "g.yaml:9:57: routes[0].proxy.path: backend 'e' is a lambda: the function gets the request path in its event; "
+        "g.yaml:9:62: routes[0].proxy.path: backend 'e' is a lambda: the function gets the request path in its event; "
         "drop 'path'\n");
 }
 
