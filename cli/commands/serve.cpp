@@ -46,7 +46,9 @@ std::string try_path(const model::Config& cfg) {
 // A gateway config, or an OpenAPI document imported on the fly (mock mode, or proxy mode with --proxy URL); then
 // `spec` is that document, loaded once for the import and the routes' contracts.
 model::LoadResult load_for_serve(const std::string& path, const std::string& proxy_url, bool stateful,
-                                 std::shared_ptr<const openapi::Spec>& spec_out) {
+                                 const std::string& stage, std::shared_ptr<const openapi::Spec>& spec_out) {
+  model::LoadOptions load_options;
+  load_options.stage = stage;
   doc::Document d = doc::load_file(path);
   bool is_spec = d.ok() && d.root.is_object() && !model::is_gateway_config(d.root) &&
                  (d.root.find("openapi") || d.root.find("swagger"));
@@ -59,7 +61,7 @@ model::LoadResult load_for_serve(const std::string& path, const std::string& pro
                                    : "--stateful applies to OpenAPI documents; in a gateway config, give routes 'state:'"});
       return r;
     }
-    return model::load_config_document(d);
+    return model::load_config_document(d, load_options);
   }
   model::LoadResult r;
   auto spec = openapi::Spec::load(path, r.diagnostics);
@@ -76,7 +78,7 @@ model::LoadResult load_for_serve(const std::string& path, const std::string& pro
   auto imported = import::import_spec(*spec, options);
   for (auto& w : imported.warnings) r.diagnostics.push_back(std::move(w));
   if (!imported.ok) return r;
-  auto loaded = model::load_config_text(imported.config.dump(), path);
+  auto loaded = model::load_config_text(imported.config.dump(), path, load_options);
   for (auto& diagnostic : loaded.diagnostics) r.diagnostics.push_back(std::move(diagnostic));
   r.config = std::move(loaded.config);
   if (diag::has_errors(r.diagnostics)) r.config.reset();
@@ -106,6 +108,8 @@ struct Options {
   bool tls_self_signed = false;
   bool insecure_upstream = false;
   std::string clock = "system";
+  std::string stage;
+  bool stage_prefix = false;
 };
 
 // What one load of the config (or spec) gives: the gateway to serve, and the files it was made from.
@@ -194,7 +198,7 @@ Built build_gateway(const Options& o) {
   for (const auto& input : o.configs) {
     out.files.push_back(input);
     std::shared_ptr<const openapi::Spec> spec;
-    auto loaded = load_for_serve(input, o.proxy, o.stateful, spec);
+    auto loaded = load_for_serve(input, o.proxy, o.stateful, o.stage, spec);
     print_diagnostics(loaded.diagnostics);
     if (!loaded.config) {
       ok = false;
@@ -218,6 +222,11 @@ Built build_gateway(const Options& o) {
     for (auto& r : cfg.routes) r.validate = cfg.validate;
   }
   cfg.fail_on_violations = o.errors;
+  if (o.stage_prefix && cfg.stage.empty()) {
+    std::cerr << "apigw serve: error: --stage-prefix needs a stage, and " << cfg.file << " defines no 'stages'\n";
+    return out;
+  }
+  cfg.stage_prefix = o.stage_prefix;
   if (o.insecure_upstream)
     for (auto& b : cfg.backends) b.tls_verify = false;
   diag::Diagnostics linked;
@@ -286,6 +295,11 @@ Command serve_command() {
                            "start time until POST /__apigw/clock advances or sets it")
                 ->check(CLI::IsMember({"system", "frozen"}))
                 ->capture_default_str();
+            sub.add_option("--stage", o->stage,
+                           "the stage to serve: its variables fill ${stageVariables.NAME} (default: the config's first "
+                           "stage; an unknown name lists the stages and exits 2)");
+            sub.add_flag("--stage-prefix", o->stage_prefix,
+                         "routes answer under /STAGE only (/dev/pets), as API Gateway's execute-api URLs do");
             sub.add_flag("--insecure-upstream", o->insecure_upstream,
                          "accept any certificate from https backends (development certificates; as tls_verify: false)");
             sub.footer(
@@ -296,6 +310,7 @@ Command serve_command() {
                 "  apigw serve users.yaml orders.yaml            (two specs on one port)\n"
                 "  apigw serve openapi.yaml --proxy http://127.0.0.1:9000 --validate both\n"
                 "  apigw serve openapi.yaml --stateful           (POST /pets, then GET /pets/1 reads it back)\n"
+                "  apigw serve gateway.yaml --stage prod --stage-prefix   (GET /prod/pets)\n"
                 "\nMocked from the spec, a response is chosen as Prism chooses it: 'Prefer: code=404, example=cat,\n"
                 "dynamic=true, delay=200' or the __code, __example, __dynamic, __seed, __delay query parameters; else the\n"
                 "lowest 2xx. Requests failing the operation's parameters or body get 422 (400 for unreadable JSON, 415\n"
@@ -350,7 +365,7 @@ Command serve_command() {
 
               std::string name = cfg.name;
               size_t route_count = cfg.routes.size();
-              std::string path = try_path(cfg);
+              std::string path = (cfg.stage_prefix ? "/" + cfg.stage : "") + try_path(cfg);
               server::Server server(built.gateway, options);
               std::string error;
               int port = server.bind(&error);
@@ -363,6 +378,13 @@ Command serve_command() {
               std::string url = std::string(server.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port);
               std::cerr << "apigw serve: " << name << " (" << route_count << (route_count == 1 ? " route" : " routes")
                         << ") listening on " << url << "\n"
+                        << (cfg.stage.empty() ? ""
+                                                : "  stage: " + cfg.stage +
+                                                      (o->stage.empty() && cfg.stages.size() > 1
+                                                           ? " (the first of " + std::to_string(cfg.stages.size()) +
+                                                                 "; choose one with --stage)"
+                                                           : "") +
+                                                      "\n")
                         << "  try: curl -i " << (o->tls_self_signed ? "-k " : "") << url << path << "\n"
                         << (o->watch ? "  watching " + std::to_string(built.files.size()) + " files for changes\n" : "")
                         << "  stop: Ctrl-C\n";

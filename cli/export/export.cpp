@@ -229,6 +229,10 @@ class Exporter {
            target_ + " does not validate responses; `validate: " +
                std::string(cfg_.validate == model::Validate::Both ? "both" : "response") + "` is exported as requests only");
     for (const auto& b : cfg_.backends) {
+      if (b.lambda)
+        note("export-unsupported", cfg_.file, b.mark, "backends." + b.name + ".lambda",
+             "backend '" + b.name + "' is a Lambda function run locally, which the export has no URL for: point its "
+             "routes' integrations at the deployed function in the target");
       if (b.urls.size() > 1)
         note("export-approximated", cfg_.file, b.mark, "backends." + b.name + ".urls",
              "backend '" + b.name + "' has " + std::to_string(b.urls.size()) +

@@ -291,17 +291,6 @@ class TextBuffer : public std::streambuf {
 
 }  // namespace
 
-// Returns the offset of the first byte that is not valid UTF-8, or npos.
-size_t invalid_utf8_at(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (size_t i = 0; i < s.size();) {
-    size_t len = util::utf8_sequence_length(p + i, s.size() - i);
-    if (len == 0) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
 Document parse_yaml(const std::string& text, std::string path, const ParseLimits& limits) {
   Document doc;
   doc.path = std::move(path);
@@ -318,7 +307,7 @@ Document parse_yaml(const std::string& text, std::string path, const ParseLimits
                           true});
     return doc;
   }
-  if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+  if (size_t bad = util::invalid_utf8_at(text); bad != std::string_view::npos) {
     size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
     auto line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1);

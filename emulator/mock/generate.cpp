@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/schema/format.hpp"
+#include "emulator/util/text.hpp"
 
 namespace apigw::mock {
 
@@ -1192,21 +1193,8 @@ class Generator {
         return "https://example.com/{id}";
       case format::Id::Uuid:
         return uuid();
-      case format::Id::Byte: {
-        // base64 of a word: three bytes make four characters, padded.
-        static const char* k_b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        std::string in = word(), out;
-        for (size_t i = 0; i < in.size(); i += 3) {
-          uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-          if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-          if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
-          out += k_b64[(v >> 18) & 63];
-          out += k_b64[(v >> 12) & 63];
-          out += i + 1 < in.size() ? k_b64[(v >> 6) & 63] : '=';
-          out += i + 2 < in.size() ? k_b64[v & 63] : '=';
-        }
-        return out;
-      }
+      case format::Id::Byte:
+        return util::base64_encode(word());
       case format::Id::Duration:
         return dynamic_ ? "P" + std::to_string(uniform(1, 30)) + "D" : "P1D";
       case format::Id::JsonPointer:

@@ -36,6 +36,19 @@ struct Url {
   std::string origin() const;  // "http://host:port"
 };
 
+// A `lambda:` backend: an AWS Lambda proxy integration run locally (docs/config.md#lambda-backends). Each request
+// becomes an API Gateway event (payload format 1.0 or 2.0) given to `command` on stdin, or POSTed to `url` (a Lambda
+// runtime interface emulator); the response object it gives back is the answer.
+struct Lambda {
+  enum class Format { V1, V2 };
+  std::vector<std::string> command;  // argv, run without a shell in the config's folder; empty with url
+  std::string directory;             // where the command runs: the config file's folder
+  std::optional<Url> url;            // the invocation endpoint, with its path
+  std::string url_text;
+  Format format = Format::V2;
+  Duration timeout = std::chrono::seconds(3);  // the function's (AWS's default); past it the run is killed, 502
+};
+
 struct Backend {
   std::string name;
   std::string url_text;  // the first target's URL as written
@@ -47,6 +60,7 @@ struct Backend {
   int retries = 1;                              // extra attempts for idempotent methods after a connection failure
   Duration unhealthy_for = std::chrono::seconds(10);  // a target that failed to connect is skipped this long
   bool tls_verify = true;                       // false accepts any certificate (dev upstreams)
+  std::optional<Lambda> lambda;                 // set: a Lambda function, no urls
   doc::Mark mark;
 };
 
@@ -196,6 +210,15 @@ struct Route {
   std::string key_path;  // "routes[3]", for messages
 };
 
+// A deployment of the API (`stages:`), like an API Gateway stage: its variables fill ${stageVariables.NAME} in backend
+// URLs, mock headers and mock bodies when serve runs it.
+struct Stage {
+  std::string name;
+  std::string description;
+  std::vector<std::pair<std::string, std::string>> variables;  // in the order written
+  doc::Mark mark;
+};
+
 struct Limits {
   uint64_t max_body_size = 10'000'000;          // 413 above this
   Duration read_timeout = std::chrono::seconds(5);
@@ -225,10 +248,14 @@ struct Config {
   std::vector<UsagePlan> usage_plans;
   std::vector<std::string> auth_files;  // every file the authorizers read (serve --watch reloads when one changes)
   std::vector<Route> routes;
+  std::vector<Stage> stages;
+  std::string stage;          // the stage served (LoadOptions::stage, else the first); "" when there are none
+  bool stage_prefix = false;  // serve --stage-prefix: routes answer under /STAGE only, as execute-api URLs do
 
   const Backend* find_backend(const std::string& name) const;
   const AuthScheme* find_auth(const std::string& name) const;
   const UsagePlan* find_plan(const std::string& name) const;
+  const Stage* find_stage(const std::string& name) const;
 };
 
 struct LoadOptions {
@@ -236,6 +263,8 @@ struct LoadOptions {
   std::function<std::optional<std::string>(const std::string&)> env;
   // serve needs every variable; lint only warns, since CI rarely has the secrets.
   bool missing_env_is_error = true;
+  // The stage whose variables fill ${stageVariables.NAME} (serve --stage); "" for the config's first stage.
+  std::string stage;
 };
 
 struct LoadResult {

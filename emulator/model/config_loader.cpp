@@ -47,6 +47,12 @@ const UsagePlan* Config::find_plan(const std::string& plan_name) const {
   return nullptr;
 }
 
+const Stage* Config::find_stage(const std::string& stage_name) const {
+  for (const auto& st : stages)
+    if (st.name == stage_name) return &st;
+  return nullptr;
+}
+
 const Backend* Config::find_backend(const std::string& backend_name) const {
   for (const auto& b : backends)
     if (b.name == backend_name) return &b;
@@ -132,10 +138,12 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "usage_plans", "policies", "groups", "routes"}},
+      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "usage_plans", "policies", "groups", "routes", "stages"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
                   "max_request_line", "max_header_size", "max_connections"}},
-      {"backend", {"url", "urls", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
+      {"backend", {"url", "urls", "lambda", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
+      {"lambda", {"command", "url", "payload_format", "timeout"}},
+      {"stage", {"description", "variables"}},
       {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors", "cache"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
@@ -221,6 +229,7 @@ class Loader {
   diag::Diagnostics diags_;
   Config cfg_;
   bool root_has_openapi_ = false;
+  const Stage* stage_ = nullptr;  // the served stage (points into cfg_.stages, which stops growing before it is set)
   std::string file_;  // where report() places problems when not the config itself (a keys file being read)
   struct AuthPolicy {
     std::vector<AuthRequirement> auth;
@@ -290,18 +299,57 @@ class Loader {
     }
   }
 
-  // A string value with ${VAR} expanded; scalars that are not strings are rejected.
-  std::optional<std::string> string_value(const Node& n, const std::string& path) {
+  // A string value with ${VAR} expanded (and ${stageVariables.NAME} where `staged`); scalars that are not strings are
+  // rejected.
+  std::optional<std::string> string_value(const Node& n, const std::string& path, bool staged = false) {
     if (!expect(n, Kind::String, path)) return std::nullopt;
-    return expand(n, path);
+    size_t errors_before = error_count();
+    std::string value = expand(n, path, staged);
+    // A URL whose variables did not resolve would only add a second, confusing error.
+    if (staged && error_count() != errors_before) return std::nullopt;
+    return value;
   }
 
-  std::string expand(const Node& n, const std::string& path) {
+  static constexpr std::string_view k_stage_variables = "stageVariables.";
+
+  std::string expand(const Node& n, const std::string& path, bool staged = false) {
     std::vector<std::string> missing;
     std::string err;
-    std::string out = util::expand_env(n.as_string(), opts_.env, &missing, &err);
+    auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+      if (name.rfind(k_stage_variables, 0) != 0)
+        return name.find('.') == std::string::npos ? opts_.env(name) : std::nullopt;
+      if (!staged || !stage_) return std::nullopt;
+      for (const auto& [key, value] : stage_->variables)
+        if (key == std::string_view(name).substr(k_stage_variables.size())) return value;
+      return std::nullopt;
+    };
+    std::string out = util::expand_env(n.as_string(), lookup, &missing, &err);
     if (!err.empty()) error(n.mark, path, err);
     for (const auto& var : missing) {
+      if (var.rfind(k_stage_variables, 0) == 0) {
+        std::string name = var.substr(k_stage_variables.size());
+        if (!staged) {
+          error(n.mark, path, "${" + var + "}: stage variables are substituted in backend URLs, mock headers and mock "
+                "bodies only", "config-reference");
+        } else if (!stage_) {
+          error(n.mark, path, "${" + var + "}: the config defines no stages (add 'stages:' with a variable '" + name + "')",
+                "config-reference");
+        } else {
+          std::vector<std::string_view> names;
+          for (const auto& [key, value] : stage_->variables) names.push_back(key);
+          std::string suggestion = util::nearest(name, names);
+          error(n.mark, path,
+                "stage '" + stage_->name + "' does not define the variable '" + name + "'" +
+                    (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                    " (write ${" + var + ":-default} for a default)",
+                "config-reference");
+        }
+        continue;
+      }
+      if (var.find('.') != std::string::npos) {
+        error(n.mark, path, "invalid variable name '" + var + "' in ${...} (stage variables are ${stageVariables.NAME})");
+        continue;
+      }
       if (opts_.missing_env_is_error)
         error(n.mark, path, "environment variable " + var + " is not set (use ${" + var + ":-default} for a default)",
               "config-env");
@@ -367,6 +415,8 @@ class Loader {
       if (auto mode = read_validate(*v, "validate")) cfg_.validate = *mode;
     if (const Node* v = root.find("listen")) read_listen(*v);
     if (const Node* v = root.find("limits")) read_limits(*v);
+    // With an unknown stage nothing that uses stage variables can be read: that one error is the answer.
+    if (!read_stages(root.find("stages"))) return;
     if (const Node* v = root.find("backends")) read_backends(*v);
     if (const Node* v = root.find("usage_plans")) read_usage_plans(*v);
     if (const Node* v = root.find("auth")) read_auth_schemes(*v);
@@ -661,6 +711,92 @@ class Loader {
     }
   }
 
+  // stages: { dev: { description: ..., variables: { name: value } } }; the served one is chosen here, before anything
+  // that may use its variables is read.
+  bool read_stages(const Node* n) {
+    if (n && expect(*n, Kind::Object, "stages")) {
+      for (const auto& m : n->members()) {
+        std::string path = join("stages", m.key);
+        Stage stage;
+        stage.name = m.key;
+        stage.mark = m.key_mark;
+        bool valid = !m.key.empty();
+        for (char c : m.key) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+        if (!valid) error(m.key_mark, path, "invalid stage name '" + m.key + "' (letters, digits, '_' and '-': it is a path segment)");
+        if (!expect(m.value, Kind::Object, path)) continue;
+        check_keys(m.value, path, keys_of("stage"));
+        if (const Node* v = m.value.find("description"))
+          if (auto s = string_value(*v, join(path, "description"))) stage.description = *s;
+        if (const Node* v = m.value.find("variables"); v && expect(*v, Kind::Object, join(path, "variables"))) {
+          for (const auto& var : v->members()) {
+            std::string vp = join(join(path, "variables"), var.key);
+            bool name_ok = !var.key.empty();
+            for (char c : var.key) name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+            if (!name_ok) {
+              error(var.key_mark, vp, "invalid stage variable name '" + var.key + "' (letters, digits and '_', as AWS allows)");
+              continue;
+            }
+            if (var.value.is_number() || var.value.is_bool()) stage.variables.emplace_back(var.key, var.value.to_json().dump());
+            else if (auto s = string_value(var.value, vp)) stage.variables.emplace_back(var.key, *s);
+          }
+        }
+        cfg_.stages.push_back(std::move(stage));
+      }
+    }
+    if (!opts_.stage.empty() && !cfg_.find_stage(opts_.stage)) {
+      std::string names;
+      for (const auto& st : cfg_.stages) names += (names.empty() ? "" : ", ") + st.name;
+      error(n ? n->mark : doc_.root.mark, "stages",
+            "unknown stage '" + opts_.stage + "' (" + (names.empty() ? "the config defines no stages" : "stages: " + names) + ")",
+            "config-stage");
+      return false;
+    }
+    if (!cfg_.stages.empty()) {
+      stage_ = opts_.stage.empty() ? &cfg_.stages.front() : cfg_.find_stage(opts_.stage);
+      cfg_.stage = stage_->name;
+    }
+    return true;
+  }
+
+  // lambda: { command: [python3, handler.py] | url: http://.../invocations, payload_format: "2.0", timeout: 3s }
+  std::optional<Lambda> read_lambda(const Node& n, const std::string& path) {
+    if (!expect(n, Kind::Object, path)) return std::nullopt;
+    check_keys(n, path, keys_of("lambda"));
+    Lambda fn;
+    fn.directory = std::filesystem::path(doc_.path).parent_path().string();
+    if (fn.directory.empty()) fn.directory = ".";
+    const Node* command = n.find("command");
+    const Node* url = n.find("url");
+    if (!command && !url) error(n.mark, path, "missing 'command' (the handler to run) or 'url' (a Lambda runtime interface emulator)");
+    if (command && url) error(n.mark, path, "a lambda has one of 'command' or 'url', not both");
+    if (command) {
+      std::string cp = join(path, "command");
+      if (command->is_string()) error(command->mark, cp, "expected the command as a list (no shell runs it): [python3, handler.py]");
+      else fn.command = string_list(*command, cp);
+      if (command->is_array() && command->items().empty()) error(command->mark, cp, "expected the program and its arguments");
+    }
+    if (url) {
+      if (auto s = string_value(*url, join(path, "url"), true)) {
+        std::string err;
+        fn.url = parse_url(*s, &err);
+        fn.url_text = *s;
+        if (!fn.url) error(url->mark, join(path, "url"), "invalid URL '" + *s + "': " + err);
+      }
+    }
+    if (const Node* v = n.find("payload_format")) {
+      std::string text = v->is_number() ? v->to_json().dump() : v->is_string() ? v->as_string() : "";
+      if (text == "2.0" || text == "2") fn.format = Lambda::Format::V2;
+      else if (text == "1.0" || text == "1") fn.format = Lambda::Format::V1;
+      else error(v->mark, join(path, "payload_format"), "expected \"1.0\" or \"2.0\", got " + describe(*v));
+    }
+    if (const Node* v = n.find("timeout"))
+      if (auto d = duration_value(*v, join(path, "timeout"))) {
+        if (d->count() <= 0) error(v->mark, join(path, "timeout"), "expected a timeout above 0");
+        else fn.timeout = *d;
+      }
+    return fn;
+  }
+
   void read_backends(const Node& n) {
     if (!expect(n, Kind::Object, "backends")) return;
     for (const auto& m : n.members()) {
@@ -670,7 +806,7 @@ class Loader {
       backend.name = m.key;
       backend.mark = m.key_mark;
       if (b.is_string()) {  // shorthand: name: URL
-        if (auto s = string_value(b, path)) read_backend_url(b, path, *s, backend);
+        if (auto s = string_value(b, path, true)) read_backend_url(b, path, *s, backend);
         cfg_.backends.push_back(std::move(backend));
         continue;
       }
@@ -678,15 +814,19 @@ class Loader {
       check_keys(b, path, keys_of("backend"));
       const Node* url = b.find("url");
       const Node* urls = b.find("urls");
-      if (!url && !urls) error(b.mark, path, "missing required key 'url' (or 'urls', a list of targets)");
-      if (url && urls) error(b.mark, path, "a backend has one of 'url' or 'urls', not both");
+      const Node* lambda = b.find("lambda");
+      if (!url && !urls && !lambda)
+        error(b.mark, path, "missing required key 'url' (or 'urls', a list of targets, or 'lambda', a function)");
+      if ((url != nullptr) + (urls != nullptr) + (lambda != nullptr) > 1)
+        error(b.mark, path, "a backend has one of 'url', 'urls' or 'lambda'");
+      if (lambda) backend.lambda = read_lambda(*lambda, join(path, "lambda"));
       if (url)
-        if (auto s = string_value(*url, join(path, "url"))) read_backend_url(*url, join(path, "url"), *s, backend);
+        if (auto s = string_value(*url, join(path, "url"), true)) read_backend_url(*url, join(path, "url"), *s, backend);
       if (urls && expect(*urls, Kind::Array, join(path, "urls"))) {
         if (urls->items().empty()) error(urls->mark, join(path, "urls"), "expected at least one URL");
         for (size_t i = 0; i < urls->items().size(); ++i) {
           std::string item_path = index_path(join(path, "urls"), i);
-          if (auto s = string_value(urls->items()[i], item_path))
+          if (auto s = string_value(urls->items()[i], item_path, true))
             read_backend_url(urls->items()[i], item_path, *s, backend);
         }
       }
@@ -1465,7 +1605,7 @@ class Loader {
     return true;
   }
 
-  void read_headers(const Node& n, const std::string& path, HeaderList& out) {
+  void read_headers(const Node& n, const std::string& path, HeaderList& out, bool staged) {
     if (!expect(n, Kind::Object, path)) return;
     for (const auto& m : n.members()) {
       std::string p = join(path, m.key);
@@ -1474,7 +1614,7 @@ class Loader {
         continue;
       }
       std::string value;
-      if (m.value.is_string()) value = expand(m.value, p);
+      if (m.value.is_string()) value = expand(m.value, p, staged);
       else if (m.value.is_number() || m.value.is_bool()) value = m.value.to_json().dump();
       else {
         error(m.value.mark, p, "expected a header value (a string), got " + describe(m.value));
@@ -1488,10 +1628,10 @@ class Loader {
     }
   }
 
-  // Expands ${VAR} in every string of a mock body.
+  // Expands ${VAR} and ${stageVariables.NAME} in every string of a mock body.
   void expand_tree(nlohmann::json& j, const Node& n, const std::string& path) {
     if (n.is_string()) {
-      j = expand(n, path);
+      j = expand(n, path, true);
     } else if (n.is_array()) {
       for (size_t i = 0; i < n.items().size(); ++i) expand_tree(j[i], n.items()[i], index_path(path, i));
     } else if (n.is_object()) {
@@ -1510,12 +1650,12 @@ class Loader {
         else mock.status = static_cast<int>(v->as_int());
       }
     }
-    if (const Node* v = n.find("headers")) read_headers(*v, join(path, "headers"), mock.headers);
+    if (const Node* v = n.find("headers")) read_headers(*v, join(path, "headers"), mock.headers, true);
     bool has_type = std::any_of(mock.headers.begin(), mock.headers.end(),
                                 [](const auto& h) { return util::to_lower(h.first) == "content-type"; });
     if (const Node* v = n.find("body")) {
       if (v->is_string()) {
-        mock.body = expand(*v, join(path, "body"));
+        mock.body = expand(*v, join(path, "body"), true);
         if (!has_type) mock.headers.emplace_back("content-type", "text/plain; charset=utf-8");
       } else if (!v->is_null()) {
         nlohmann::json j = v->to_json();
@@ -1562,7 +1702,11 @@ class Loader {
       std::string bpath = n.is_string() ? path : join(path, "backend");
       if (auto s = string_value(*backend_node, bpath)) {
         target.backend = *s;
-        if (!cfg_.find_backend(*s)) {
+        const Backend* backend = cfg_.find_backend(*s);
+        if (backend && backend->lambda && target.path)
+          error(n.find("path")->mark, join(path, "path"),
+                "backend '" + *s + "' is a lambda: the function gets the request path in its event; drop 'path'");
+        if (!backend) {
           std::vector<std::string_view> names;
           for (const auto& b : cfg_.backends) names.push_back(b.name);
           std::string suggestion = util::nearest(*s, names);

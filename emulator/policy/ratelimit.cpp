@@ -97,12 +97,13 @@ LimitVerdict LimitStore::take(const std::vector<Limit>& limits, TimePoint now) {
   std::vector<Counted> counted;
   LimitVerdict v;
   std::lock_guard lock(mutex_);
+  if (++takes_ % k_sweep_every == 0) sweep(now);
   for (const auto& l : limits) {
     Counted c;
     c.limit = &l;
     if (l.throttle) {
-      auto [it, fresh] = buckets_.try_emplace(bucket_key(l), full_bucket(*l.throttle, now));
-      c.bucket = &it->second;
+      auto [it, fresh] = buckets_.try_emplace(bucket_key(l), Counter{full_bucket(*l.throttle, now), *l.throttle});
+      c.bucket = &it->second.bucket;
       refill(*l.throttle, *c.bucket, now);
       if (c.bucket->tokens < 1) {
         int64_t retry = std::max<int64_t>(1, whole_seconds(seconds_until(*l.throttle, *c.bucket, 1)));
@@ -116,9 +117,10 @@ LimitVerdict LimitStore::take(const std::vector<Limit>& limits, TimePoint now) {
     }
     if (l.quota) {
       c.window = quota_window(l.quota->period, now);
-      auto [it, fresh] = quotas_.try_emplace(quota_key(l), QuotaCount{c.window.start, l.quota->offset});
+      auto [it, fresh] = quotas_.try_emplace(
+          quota_key(l), QuotaCount{c.window.start, l.quota->offset, c.window.end, l.quota->offset > 0});
       c.quota = &it->second;
-      if (c.quota->window_start != c.window.start) *c.quota = {c.window.start, 0};
+      if (c.quota->window_start != c.window.start) *c.quota = {c.window.start, 0, c.window.end, c.quota->offset};
       if (c.quota->used >= l.quota->limit) {
         int64_t retry = std::max<int64_t>(1, whole_seconds(seconds_between(now, c.window.end)));
         if (v.allowed || retry > v.retry_after) {
@@ -157,10 +159,28 @@ LimitVerdict LimitStore::take(const std::vector<Limit>& limits, TimePoint now) {
   return v;
 }
 
+// A bucket that has refilled to its burst is what a new one would be; a quota count of a window that has ended is
+// what a new one would be, except when the quota has an offset (a new counter would count the offset again), so those
+// stay. Sweeping every k_sweep_every takes keeps the cost per request constant and the store as large as the callers
+// of the last refill time and quota window.
+void LimitStore::sweep(TimePoint now) {
+  std::erase_if(buckets_, [&](auto& entry) {
+    Bucket b = entry.second.bucket;
+    refill(entry.second.throttle, b, now);
+    return b.tokens >= static_cast<double>(entry.second.throttle.burst);
+  });
+  std::erase_if(quotas_, [&](const auto& entry) { return !entry.second.offset && now >= entry.second.window_end; });
+}
+
 void LimitStore::clear() {
   std::lock_guard lock(mutex_);
   buckets_.clear();
   quotas_.clear();
+}
+
+size_t LimitStore::size() {
+  std::lock_guard lock(mutex_);
+  return buckets_.size() + quotas_.size();
 }
 
 LimitStore& limit_store() {

@@ -59,15 +59,28 @@ class LimitStore {
   LimitVerdict take(const std::vector<Limit>& limits, TimePoint now);
   // Forgets every counter.
   void clear();
+  // Counters held (buckets and quota windows), for tests that check the store does not grow with distinct callers.
+  size_t size();
+
+  // take() sweeps after this many calls: counters that could be made afresh without changing any answer are dropped.
+  static constexpr uint64_t k_sweep_every = 1024;
 
  private:
+  struct Counter {
+    Bucket bucket;
+    model::Throttle throttle;
+  };
   struct QuotaCount {
     TimePoint window_start;
     int64_t used = 0;
+    TimePoint window_end;
+    bool offset = false;  // counted from an offset: the first window differs from a fresh counter's next ones
   };
+  void sweep(TimePoint now);
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, Counter> buckets_;
   std::unordered_map<std::string, QuotaCount> quotas_;
+  uint64_t takes_ = 0;
 };
 
 // The store serve counts in: one per process, so counts outlive reloads.

@@ -13,6 +13,7 @@
 #include "emulator/policy/ratelimit.hpp"
 #include "emulator/policy/credentials.hpp"
 #include "emulator/server/fault.hpp"
+#include "emulator/server/lambda.hpp"
 #include "emulator/server/state.hpp"
 #include "emulator/server/proxy.hpp"
 #include "emulator/util/text.hpp"
@@ -79,12 +80,21 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
 
   static const char* const k_validate[] = {"request", "response", "both", "off"};
   nlohmann::ordered_json backends = nlohmann::ordered_json::object();
-  for (const auto& b : config_.backends)
+  for (const auto& b : config_.backends) {
+    if (b.lambda) {
+      nlohmann::ordered_json fn = {{"payload_format", b.lambda->format == model::Lambda::Format::V1 ? "1.0" : "2.0"},
+                                   {"timeout", util::format_duration(b.lambda->timeout)}};
+      if (b.lambda->url) fn["url"] = b.lambda->url_text;
+      else fn["command"] = b.lambda->command;
+      backends[b.name] = {{"lambda", std::move(fn)}, {"timeout", util::format_duration(b.timeout)}};
+      continue;
+    }
     backends[b.name] = {{"urls", b.urls_text},
                         {"timeout", util::format_duration(b.timeout)},
                         {"retries", b.retries},
                         {"unhealthy_for", util::format_duration(b.unhealthy_for)},
                         {"tls_verify", b.tls_verify}};
+  }
   nlohmann::ordered_json auth = nlohmann::ordered_json::object();
   static const char* const k_auth[] = {"api_key", "basic", "bearer", "jwt"};
   for (const auto& a : config_.auth) {
@@ -148,10 +158,19 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     for (const auto& [route, t] : p.route_throttle) item["routes"][route] = throttle_json(t);
     plans[p.name] = std::move(item);
   }
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const auto& st : config_.stages) {
+    nlohmann::ordered_json variables = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : st.variables) variables[name] = value;
+    stages[st.name] = {{"description", st.description}, {"variables", std::move(variables)}};
+  }
   nlohmann::ordered_json effective = {
       {"apigw", config_.version},
       {"name", config_.name},
       {"file", config_.file},
+      {"stage", config_.stage.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_.stage)},
+      {"stage_prefix", config_.stage_prefix ? "/" + config_.stage : ""},
+      {"stages", std::move(stages)},
       {"openapi", config_.openapi},
       {"validate", k_validate[static_cast<int>(config_.validate)]},
       {"listen", config_.listen_host + ":" + std::to_string(config_.listen_port)},
@@ -170,6 +189,17 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
   credential_params_ = policy::credential_query_params(config_);
+}
+
+std::optional<std::string_view> Gateway::route_path(std::string_view request_path) const {
+  if (!config_.stage_prefix) return request_path;
+  std::string_view prefix = request_path.substr(0, config_.stage.size() + 1);
+  if (request_path.size() <= config_.stage.size() || request_path[0] != '/' || prefix.substr(1) != config_.stage)
+    return std::nullopt;
+  std::string_view rest = request_path.substr(config_.stage.size() + 1);
+  if (rest.empty()) return "/";
+  if (rest[0] != '/') return std::nullopt;
+  return rest;
 }
 
 std::string format_access_record(const AccessRecord& r) {
@@ -217,6 +247,11 @@ std::string format_access_record(const AccessRecord& r) {
   }
   if (r.limited) line += std::string(",\"limited\":\"") + r.limited + "\"";
   if (r.cache) line += std::string(",\"cache\":\"") + r.cache + "\"";
+  if (!r.stage.empty()) {
+    line += ",\"stage\":\"";
+    util::append_json_escaped(line, r.stage);
+    line += '"';
+  }
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -342,6 +377,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
   record.method = req.method;
   record.path = std::string(raw_path);
   record.request_bytes = req.body.size();
+  record.stage = gw.config().stage;
 
   if (raw_path.substr(0, k_admin_prefix.size()) == k_admin_prefix) {
     admin(gw, raw_path.substr(k_admin_prefix.size()), req, res);
@@ -350,6 +386,17 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     record.response_bytes = res.body.size();
     return;
   }
+
+  std::optional<std::string_view> staged = gw.route_path(raw_path);
+  if (!staged) {
+    set_problem(res, 404, "Not Found",
+                "no route matches " + req.method + " " + std::string(raw_path) + ": this gateway serves stage '" +
+                    gw.config().stage + "' under /" + gw.config().stage);
+    record.status = res.status;
+    record.response_bytes = res.body.size();
+    return;
+  }
+  raw_path = *staged;
 
   // CORS comes first: a preflight is answered for the route that serves the method it asks about.
   if (policy::is_preflight(req)) {
@@ -464,8 +511,17 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       for (const auto& [k, v] : mock.headers) res.headers.emplace(k, v);
       res.body = mock.body;
     } else if (route.proxy || !route.state.empty()) {
-      if (route.proxy) proxy(gw, route, match.params, raw_path, upstream_request, res, record);
-      else answer_stateful(route, match.params, raw_path, req, res);
+      const model::Backend* backend = route.proxy ? gw.config().find_backend(route.proxy->backend) : nullptr;
+      if (backend && backend->lambda) {
+        const nlohmann::json* claims = nullptr;
+        for (const auto& who : auth.principals)
+          if (!claims && who.claims.is_object()) claims = &who.claims;
+        invoke_lambda(gw, route, *backend, match.params, raw_path, upstream_request, claims, res, record);
+      } else if (route.proxy) {
+        proxy(gw, route, match.params, raw_path, upstream_request, res, record);
+      } else {
+        answer_stateful(route, match.params, raw_path, req, res);
+      }
       if (contract && model::validates_responses(validate) && res.status < 500) {
         auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);
         record.violations += found.size();

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "emulator/model/config.hpp"
 #include "emulator/router/router.hpp"
@@ -32,6 +34,9 @@ class Gateway {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Query parameters that carry credentials (redacted in logs).
   const std::vector<std::string>& credential_params() const { return credential_params_; }
+  // The path routes match for a request path: without the /STAGE prefix when the config serves its stage under one
+  // (serve --stage-prefix); nullopt when the request is not under it.
+  std::optional<std::string_view> route_path(std::string_view request_path) const;
 
  private:
   model::Config config_;
@@ -61,6 +66,7 @@ struct AccessRecord {
   std::string principal;         // who the auth policy let in: API key name, Basic user or JWT sub
   const char* limited = nullptr; // answered 429 by a rate limit ("rate") or a quota ("quota")
   const char* cache = nullptr;   // on a route with `cache`: "hit" or "miss"
+  std::string stage;             // the stage served, "" when the config has none
   std::string client;
 };
 

@@ -395,11 +395,14 @@ bool should_stream_request(const Gateway& gw, const httplib::Request& req, size_
   std::string_view path = req.target;
   path = path.substr(0, path.find('?'));
   if (path.substr(0, k_admin_prefix.size()) == k_admin_prefix) return false;
-  auto match = gw.router().match(req.method, path);
+  auto routed = gw.route_path(path);
+  if (!routed) return false;
+  auto match = gw.router().match(req.method, *routed);
   if (match.status != router::RouteMatch::Status::Found) return false;
   size_t index = static_cast<size_t>(match.route);
   const model::Route& route = gw.config().routes[index];
   if (!route.proxy || route.mock) return false;
+  if (const model::Backend* b = gw.config().find_backend(route.proxy->backend); !b || b->lambda) return false;
   return !(gw.contract(index) && model::validates_requests(route.validate.value_or(gw.config().validate)));
 }
 

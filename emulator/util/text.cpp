@@ -151,8 +151,10 @@ std::string expand_env(std::string_view text,
       name = inner.substr(0, sep);
       fallback = inner.substr(sep + 2);
     }
-    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
-    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    // A dotted name ("stageVariables.host") goes to `lookup` as written: the config loader resolves stage variables.
+    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) && name[0] != '.' &&
+                 name.back() != '.';
+    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
     if (!valid) {
       if (error) *error = "invalid variable name '" + std::string(name) + "' in ${...}";
       out.append(text.substr(i, close + 1 - i));
@@ -229,6 +231,32 @@ std::optional<std::string> base64_decode(std::string_view text) {
   }
   if (bits >= 6) return std::nullopt;  // a single leftover character cannot encode a byte
   return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static const char* k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    out += k_alphabet[(v >> 18) & 63];
+    out += k_alphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? k_alphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? k_alphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+size_t invalid_utf8_at(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    size_t len = utf8_sequence_length(p + i, s.size() - i);
+    if (len == 0) return i;
+    i += len;
+  }
+  return std::string_view::npos;
 }
 
 std::string percent_encode_segment(std::string_view s) {

@@ -43,6 +43,10 @@ size_t utf8_sequence_length(const unsigned char* s, size_t available);
 
 // Decodes standard or URL-safe base64, padding optional. nullopt on any other character.
 std::optional<std::string> base64_decode(std::string_view text);
+// Standard base64 with padding.
+std::string base64_encode(std::string_view bytes);
+// The offset of the first byte of `s` that is not valid UTF-8, or npos.
+size_t invalid_utf8_at(std::string_view s);
 
 // Escapes for XML text and attribute values: & < > " ' as entities; control characters XML 1.0 does not allow become
 // spaces (tab, LF and CR stay).

@@ -152,6 +152,36 @@ TEST_CASE("counters are kept per limit value: a changed limit starts afresh, an 
   CHECK(store.take({throttle("route a", 1, 1)}, now).allowed);
 }
 
+TEST_CASE("the store does not grow with distinct callers: refilled buckets and past quota windows are dropped") {
+  policy::LimitStore store;
+  auto now = at("2026-01-01T00:00:00Z");
+  // Each round a thousand new clients call once; by the next round (25 hours on) their buckets are full again and
+  // their day's quota windows are over.
+  size_t largest = 0;
+  for (int round = 0; round < 30; ++round) {
+    auto t = now + std::chrono::hours(25) * round;
+    for (int client = 0; client < 1000; ++client) {
+      std::string who = "client " + std::to_string(round * 1000 + client);
+      CHECK(store.take({throttle(who, 1, 1), quota(who, 5, model::Quota::Period::Day)}, t).allowed);
+    }
+    largest = std::max(largest, store.size());
+  }
+  // 30,000 callers with two counters each; kept at most: this round's callers and those since the last sweep.
+  CHECK(largest <= 2 * (1000 + policy::LimitStore::k_sweep_every));
+}
+
+TEST_CASE("a swept counter that was still counting keeps its count") {
+  policy::LimitStore store;
+  auto now = at("2026-01-01T00:00:00Z");
+  CHECK(store.take({throttle("busy", 1, 1), quota("busy", 1, model::Quota::Period::Day)}, now).allowed);
+  for (uint64_t i = 0; i < policy::LimitStore::k_sweep_every; ++i)
+    store.take({throttle("other " + std::to_string(i), 1, 1)}, now + milliseconds(500));
+  // Half a second on, the bucket is half full and today's quota is used: both still refuse.
+  auto v = store.take({throttle("busy", 1, 1)}, now + milliseconds(500));
+  CHECK_FALSE(v.allowed);
+  CHECK_FALSE(store.take({quota("busy", 1, model::Quota::Period::Day)}, now + seconds(2)).allowed);
+}
+
 TEST_CASE("the controllable clock: frozen until advanced or set; RFC 3339 in and out") {
   policy::Clock clock;
   CHECK(clock.mode() == policy::Clock::Mode::System);

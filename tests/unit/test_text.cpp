@@ -60,6 +60,15 @@ TEST_CASE("environment expansion") {
   std::string err;
   expand_env("${OPEN", env, &missing, &err);
   CHECK(err == "unterminated ${...} (write $${ for a literal ${)");
+  // Dotted names reach the lookup as written (the config loader resolves ${stageVariables.NAME} that way).
+  auto staged = [](const std::string& n) -> std::optional<std::string> {
+    if (n == "stageVariables.host") return "dev.local";
+    return std::nullopt;
+  };
+  CHECK(expand_env("http://${stageVariables.host}/v1", staged, &missing) == "http://dev.local/v1");
+  err.clear();
+  expand_env("${.host}", staged, &missing, &err);
+  CHECK(err == "invalid variable name '.host' in ${...}");
 }
 
 TEST_CASE("JSON escaping keeps log lines valid JSON whatever bytes arrive") {
