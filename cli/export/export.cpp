@@ -63,6 +63,35 @@ std::string status_reason(int status) {
 
 std::string lower(std::string s) { return util::to_lower(s); }
 
+// The deployed function a lambda backend stands for: its ARN as written, else one built from the name (`function`,
+// else the backend's) with REGION and ACCOUNT_ID for the user to fill in. `region` is the ARN's, or "REGION".
+struct LambdaFunction {
+  std::string arn;
+  std::string region;
+  bool placeholders = false;
+};
+
+LambdaFunction lambda_function(const model::Backend& b) {
+  const std::string& written = b.lambda->function.empty() ? b.name : b.lambda->function;
+  LambdaFunction f;
+  if (written.rfind("arn:", 0) == 0) {  // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+    f.arn = written;
+    size_t start = 0;
+    for (int field = 0; field < 3 && start != std::string::npos; ++field) {
+      start = written.find(':', start);
+      if (start != std::string::npos) ++start;
+    }
+    size_t end = start == std::string::npos ? start : written.find(':', start);
+    f.region = end == std::string::npos ? "" : written.substr(start, end - start);
+  }
+  if (f.region.empty()) {
+    f.arn = "arn:aws:lambda:REGION:ACCOUNT_ID:function:" + written;
+    f.region = "REGION";
+    f.placeholders = true;
+  }
+  return f;
+}
+
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
@@ -229,10 +258,15 @@ class Exporter {
            target_ + " does not validate responses; `validate: " +
                std::string(cfg_.validate == model::Validate::Both ? "both" : "response") + "` is exported as requests only");
     for (const auto& b : cfg_.backends) {
-      if (b.lambda)
+      if (b.lambda && target_ != "aws-rest" && target_ != "aws-http" && target_ != "kong")
         note("export-unsupported", cfg_.file, b.mark, "backends." + b.name + ".lambda",
-             "backend '" + b.name + "' is a Lambda function run locally, which the export has no URL for: point its "
-             "routes' integrations at the deployed function in the target");
+             "backend '" + b.name + "' is a Lambda function, which " + target_ +
+                 " cannot invoke: its routes point nowhere; put an HTTP endpoint in front of the function");
+      else if (b.lambda && lambda_function(b).placeholders)
+        note("export-approximated", cfg_.file, b.lambda->function.empty() ? b.mark : b.lambda->function_mark,
+             "backends." + b.name + ".lambda.function",
+             "backend '" + b.name + "': the function is known by name only; replace REGION and ACCOUNT_ID in its ARN "
+             "(or write the ARN in lambda.function)");
       if (b.urls.size() > 1)
         note("export-approximated", cfg_.file, b.mark, "backends." + b.name + ".urls",
              "backend '" + b.name + "' has " + std::to_string(b.urls.size()) +
@@ -556,30 +590,46 @@ class Exporter {
       if (r.proxy) {
         const model::Backend* b = backend_of(r);
         if (!b) continue;
-        integration["type"] = "http_proxy";
-        integration["httpMethod"] = o.method == "ANY" ? "ANY" : o.method;
-        integration["uri"] = origin(b->url) + plain_params(upstream_path(r));
-        if (http) integration["payloadFormatVersion"] = "1.0";
-        if (!http) {
-          json rp = json::object();
-          for (const auto& p : upstream_params(r)) rp["integration.request.path." + p] = "method.request.path." + p;
-          if (!rp.empty()) integration["requestParameters"] = rp;
-          integration["passthroughBehavior"] = "when_no_match";
+        if (b->lambda) {  // AWS_PROXY: the function gets the event serve builds locally; always invoked with POST
+          LambdaFunction fn = lambda_function(*b);
+          integration["type"] = "aws_proxy";
+          integration["httpMethod"] = "POST";
+          integration["uri"] = http ? fn.arn
+                                    : "arn:aws:apigateway:" + fn.region + ":lambda:path/2015-03-31/functions/" + fn.arn +
+                                          "/invocations";
+          if (http)
+            integration["payloadFormatVersion"] = b->lambda->format == model::Lambda::Format::V1 ? "1.0" : "2.0";
+          else if (b->lambda->format == model::Lambda::Format::V2)
+            approximated(r, "proxy", "REST APIs send Lambda proxy events in payload format 1.0; backend '" + b->name +
+                                         "' is written for 2.0 (test it locally with payload_format: \"1.0\")");
+          integration["timeoutInMillis"] = millis(timeout_of(r));
+          if (responses.empty()) responses["default"] = {{"description", "Answered by Lambda function '" + b->name + "'"}};
+        } else {
+          integration["type"] = "http_proxy";
+          integration["httpMethod"] = o.method == "ANY" ? "ANY" : o.method;
+          integration["uri"] = origin(b->url) + plain_params(upstream_path(r));
+          if (http) integration["payloadFormatVersion"] = "1.0";
+          if (!http) {
+            json rp = json::object();
+            for (const auto& p : upstream_params(r)) rp["integration.request.path." + p] = "method.request.path." + p;
+            if (!rp.empty()) integration["requestParameters"] = rp;
+            integration["passthroughBehavior"] = "when_no_match";
+          }
+          integration["connectionType"] = "INTERNET";
+          integration["timeoutInMillis"] = millis(timeout_of(r));
+          if (!b->tls_verify) {
+            if (http)
+              note("export-unsupported", cfg_.file, b->mark, "backends." + b->name + ".tls_verify",
+                   "backend '" + b->name + "': HTTP APIs always verify backend certificates; tls_verify: false is not exported");
+            else
+              integration["tlsConfig"] = {{"insecureSkipVerification", true}};
+          }
+          if (responses.empty()) responses["default"] = {{"description", "Proxied from backend '" + b->name + "'"}};
         }
-        integration["connectionType"] = "INTERNET";
-        integration["timeoutInMillis"] = millis(timeout_of(r));
         if (r.cors && !http)
           cors_note("export-approximated", r,
                     "the preflight is exported (an OPTIONS mock); answers of proxy routes carry "
                     "Access-Control-Allow-Origin only when the backend sends it");
-        if (!b->tls_verify) {
-          if (http)
-            note("export-unsupported", cfg_.file, b->mark, "backends." + b->name + ".tls_verify",
-                 "backend '" + b->name + "': HTTP APIs always verify backend certificates; tls_verify: false is not exported");
-          else
-            integration["tlsConfig"] = {{"insecureSkipVerification", true}};
-        }
-        if (responses.empty()) responses["default"] = {{"description", "Proxied from backend '" + b->name + "'"}};
       } else {
         model::MockResponse m = answer(r);
         std::string code = std::to_string(m.status);
@@ -1313,6 +1363,7 @@ class Exporter {
     json services = json::array();
     std::map<std::string, size_t> service_index;
     for (const auto& b : cfg_.backends) {
+      if (b.lambda) continue;  // its routes stand alone with the aws-lambda plugin
       json s = {{"name", b.name}, {"url", origin(b.url) + (b.url.base_path.empty() ? "/" : b.url.base_path)}};
       s["connect_timeout"] = millis(b.timeout);
       s["read_timeout"] = millis(b.timeout);
@@ -1323,7 +1374,7 @@ class Exporter {
       service_index[b.name] = services.size();
       services.push_back(s);
     }
-    json mock_routes = json::array();
+    json standalone_routes = json::array();
     json consumers = json::array();
     std::map<std::string, std::string> plugin_of;  // scheme → plugin name
     for (const AuthScheme* a : used_auth()) {
@@ -1413,7 +1464,22 @@ class Exporter {
           }
       }
       kong_policies(r, plugins);
-      if (r.proxy) {
+      const model::Backend* lambda_backend = r.proxy ? backend_of(r) : nullptr;
+      if (lambda_backend && lambda_backend->lambda) {
+        // Kong's aws-lambda plugin invokes the function with API Gateway's 1.0 event and reads its response object.
+        LambdaFunction fn = lambda_function(*lambda_backend);
+        std::string name = fn.arn.substr(fn.arn.rfind(":function:") + 10);
+        json config = {{"function_name", fn.placeholders ? name : fn.arn},
+                       {"awsgateway_compatible", true},
+                       {"timeout", millis(timeout_of(r))}};
+        if (!fn.placeholders) config["aws_region"] = fn.region;
+        if (lambda_backend->lambda->format == model::Lambda::Format::V2)
+          approximated(r, "proxy", "Kong's aws-lambda plugin sends API Gateway's payload format 1.0; backend '" +
+                                       lambda_backend->name + "' is written for 2.0");
+        plugins.push_back({{"name", "aws-lambda"}, {"config", config}});
+        route["plugins"] = plugins;
+        standalone_routes.push_back(route);
+      } else if (r.proxy) {
         const model::Backend* b = backend_of(r);
         if (!b) continue;
         if (r.proxy->path && r.proxy->path->text != r.path.text) {
@@ -1444,7 +1510,7 @@ class Exporter {
           }
         plugins.push_back({{"name", "request-termination"}, {"config", cfg}});
         route["plugins"] = plugins;
-        mock_routes.push_back(route);
+        standalone_routes.push_back(route);
       }
     }
     // Services nothing routes to are still exported (decK keeps them); empty route lists are left out.
@@ -1459,7 +1525,7 @@ class Exporter {
         plan_note("export-unsupported", p, "no key of a key-auth scheme names the plan, so no consumer carries its limits");
     }
     if (!services.empty()) doc["services"] = services;
-    if (!mock_routes.empty()) doc["routes"] = mock_routes;
+    if (!standalone_routes.empty()) doc["routes"] = standalone_routes;
     if (!consumers.empty()) doc["consumers"] = consumers;
     add_file("kong.yaml", import::to_yaml(doc, "# Kong 3.x declarative config, generated by 'apigw export --target kong' from " +
                                                     std::filesystem::path(cfg_.file).filename().string() + ".\n# Apply it with: deck gateway sync kong.yaml\n"));

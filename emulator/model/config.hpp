@@ -45,6 +45,8 @@ struct Lambda {
   std::string directory;             // where the command runs: the config file's folder
   std::optional<Url> url;            // the invocation endpoint, with its path
   std::string url_text;
+  std::string function;              // the deployed function's ARN or name, for export; "" = the backend's name
+  doc::Mark function_mark;
   Format format = Format::V2;
   Duration timeout = std::chrono::seconds(3);  // the function's (AWS's default); past it the run is killed, 502
 };

@@ -142,7 +142,7 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
                   "max_request_line", "max_header_size", "max_connections"}},
       {"backend", {"url", "urls", "lambda", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
-      {"lambda", {"command", "url", "payload_format", "timeout"}},
+      {"lambda", {"command", "url", "function", "payload_format", "timeout"}},
       {"stage", {"description", "variables"}},
       {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors", "cache"}},
       {"fault", {"type", "rate"}},
@@ -783,6 +783,12 @@ class Loader {
         if (!fn.url) error(url->mark, join(path, "url"), "invalid URL '" + *s + "': " + err);
       }
     }
+    if (const Node* v = n.find("function"))
+      if (auto s = string_value(*v, join(path, "function"))) {
+        fn.function = *s;
+        fn.function_mark = v->mark;
+        if (s->empty()) error(v->mark, join(path, "function"), "expected the deployed function's ARN or name");
+      }
     if (const Node* v = n.find("payload_format")) {
       std::string text = v->is_number() ? v->to_json().dump() : v->is_string() ? v->as_string() : "";
       if (text == "2.0" || text == "2") fn.format = Lambda::Format::V2;

@@ -771,3 +771,58 @@ TEST_CASE("export: imported corpus specs (Swagger 2.0, OpenAPI 3.0 and 3.1) expo
     CHECK(written >= 2);  // every one of these specs goes to two targets at least (kong among them)
   }
 }
+
+TEST_CASE("export: lambda backends become AWS_PROXY integrations (aws-rest, aws-http) and Kong's aws-lambda plugin") {
+  std::string config = source("tests/fixtures/export/lambda.yaml");
+  {
+    auto [r, dir] = export_dir(config, "aws-rest");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    json doc = exported(dir, "openapi.json");
+    json get = doc["paths"]["/orders/{orderId}"]["get"]["x-amazon-apigateway-integration"];
+    CHECK(get["type"] == "aws_proxy");
+    CHECK(get["httpMethod"] == "POST");  // Lambda is always invoked with POST, whatever the route's method
+    CHECK(get["uri"] == "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+                        "arn:aws:lambda:eu-west-1:123456789012:function:orders/invocations");
+    CHECK(get["timeoutInMillis"] == 10000);
+    json reports = doc["paths"]["/reports"]["get"]["x-amazon-apigateway-integration"];
+    CHECK(reports["uri"] == "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/"
+                            "arn:aws:lambda:REGION:ACCOUNT_ID:function:reports/invocations");
+    check_valid_openapi(dir + "/openapi.json", "schemas/openapi/v3.0-schema.json");
+    // what the user must finish or know, with the location
+    CHECK(has(r.err, "lambda.yaml:12:"));
+    CHECK(has(r.err, "replace REGION and ACCOUNT_ID"));
+    CHECK(has(r.err, "payload format 1.0; backend 'orders' is written for 2.0"));
+  }
+  {
+    auto [r, dir] = export_dir(config, "aws-http");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    json doc = exported(dir, "openapi.json");
+    json get = doc["paths"]["/orders/{orderId}"]["get"]["x-amazon-apigateway-integration"];
+    CHECK(get["type"] == "aws_proxy");
+    CHECK(get["uri"] == "arn:aws:lambda:eu-west-1:123456789012:function:orders");
+    CHECK(get["payloadFormatVersion"] == "2.0");
+    CHECK(doc["paths"]["/reports"]["get"]["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "1.0");
+    CHECK_FALSE(has(r.err, "payload format 1.0;"));  // HTTP APIs send either format
+  }
+  {
+    auto [r, dir] = export_dir(config, "kong");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    YAML::Node doc = YAML::LoadFile(dir + "/kong.yaml");
+    CHECK_FALSE(doc["services"].IsDefined());  // no HTTP upstream to make a service of
+    REQUIRE(doc["routes"].size() == 2);
+    YAML::Node orders = plugin(doc["routes"][0], "aws-lambda");
+    REQUIRE(orders.IsDefined());
+    CHECK(orders["config"]["function_name"].as<std::string>() == "arn:aws:lambda:eu-west-1:123456789012:function:orders");
+    CHECK(orders["config"]["aws_region"].as<std::string>() == "eu-west-1");
+    CHECK(orders["config"]["awsgateway_compatible"].as<bool>());
+    CHECK(plugin(doc["routes"][1], "aws-lambda")["config"]["function_name"].as<std::string>() == "reports");
+  }
+  for (std::string target : {"gcp", "azure", "oci"}) {
+    auto [r, dir] = export_dir(config, target);
+    INFO(target << ": " << r.err);
+    CHECK(has(r.err, "is a Lambda function, which " + target + " cannot invoke"));
+  }
+}
