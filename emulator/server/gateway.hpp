@@ -61,6 +61,10 @@ struct AccessRecord {
   std::string principal;         // who the auth policy let in: API key name, Basic user or JWT sub
   const char* limited = nullptr; // answered 429 by a rate limit ("rate") or a quota ("quota")
   const char* cache = nullptr;   // on a route with `cache`: "hit" or "miss"
+  // The gateway's own error answer, by its gateway response type ("THROTTLED", "DEFAULT_4XX"...; docs/config.md#gateway-
+  // responses); null for answers of the route's terminal.
+  const char* error = nullptr;
+  std::string warnings;  // transform values dropped (they would have put CR, LF or NUL in a header)
   std::string client;
 };
 
