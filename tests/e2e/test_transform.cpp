@@ -191,8 +191,8 @@ TEST_CASE("gateway responses: each error type answered as configured, DEFAULT_4X
   auto wrong_method = c.Delete("/profile");
   REQUIRE(wrong_method);
   CHECK(wrong_method->status == 405);
-  CHECK(wrong_method->get_header_value("Allow") == "GET");
-  CHECK(json_of(wrong_method) == nlohmann::json({{"error", "/profile does not accept DELETE (it accepts GET)"}}));
+  CHECK(wrong_method->get_header_value("Allow") == "GET, HEAD");
+  CHECK(json_of(wrong_method) == nlohmann::json({{"error", "/profile does not accept DELETE (it accepts GET, HEAD)"}}));
 
   // Answers of the terminal are never replaced: a mock's own 200, the upstream's own status.
   CHECK(c.Get("/admin", bearer(token({{"sub", "root"}, {"scope", "admin"}})))->body == "admin");
