@@ -136,9 +136,32 @@ bool erase_at(nlohmann::ordered_json& document, const nlohmann::ordered_json::js
   return false;
 }
 
+// JSON nested deeper than this is left as it is: the serializer recurses once per level, and a client's body of a
+// million '[' would overflow the worker's stack.
+constexpr size_t k_max_body_nesting = 512;
+
+bool nested_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // Edits a JSON body; a body that is not JSON (by its media type or its text) is left as it is.
 void edit_body(std::string& body, std::string_view content_type, const model::Edits& edits, TemplateContext& context) {
-  if (edits.empty() || !is_json_media_type(content_type)) return;
+  if (edits.empty() || !is_json_media_type(content_type) || nested_deeper_than(body, k_max_body_nesting)) return;
   // Ordered, so members keep the order they were sent in.
   auto document = nlohmann::ordered_json::parse(body, nullptr, false);
   if (document.is_discarded()) return;

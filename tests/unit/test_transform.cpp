@@ -166,6 +166,11 @@ routes:
   broken.body = "{not json";
   policy::transform_request(t, context, broken);
   CHECK(broken.body == "{not json");
+  // Nor does JSON nested deeper than 512 levels (writing it back would recurse a million deep and crash).
+  httplib::Request deep = req;
+  deep.body = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  policy::transform_request(t, context, deep);
+  CHECK(deep.body.size() == 2'000'000);
 }
 
 TEST_CASE("transform: a value that would put CR or LF in a header is dropped with a warning") {
