@@ -9,8 +9,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "emulator/diag/diagnostic.hpp"
 #include "emulator/doc/node.hpp"
@@ -169,6 +172,50 @@ struct CachePolicy {
   doc::Mark mark;
 };
 
+// A value with ${source.name} references (docs/config.md#transform), split into parts once at load.
+struct Template {
+  enum class Source { Text, Path, Query, Header, Claim, RequestId, Method, RequestPath, ErrorMessage, ErrorStatus };
+  struct Part {
+    Source source = Source::Text;
+    std::string text;  // the literal text, or the name looked up (path parameter, query parameter, header, claim)
+  };
+  std::vector<Part> parts;
+};
+
+// A value a transform sets: a template, or (JSON bodies only) a YAML value that is not a string, inserted as written.
+struct Assignment {
+  std::string name;  // header or query parameter name, or a JSON pointer into a body
+  Template value;
+  std::shared_ptr<const nlohmann::json> literal;  // set instead of `value` when not null
+};
+
+// set / remove / rename on one part of a message: header names, query parameter names, or JSON pointers into a body.
+struct Edits {
+  std::vector<Assignment> set;
+  std::vector<std::string> remove;
+  std::vector<std::pair<std::string, std::string>> rename;  // from -> to
+  bool empty() const { return set.empty() && remove.empty() && rename.empty(); }
+};
+
+// A route's `transform:` (docs/config.md#transform): edits of the request before the terminal (mock, proxy, state)
+// and of the terminal's answer after it.
+struct TransformPolicy {
+  Edits request_headers, request_query, request_body;
+  Edits response_headers, response_body;
+  doc::Mark mark;
+  std::string from;  // where it was written: "route", "group NAME" or "policies"
+};
+
+// A customised error answer of the gateway itself (`gateway_responses:`, like API Gateway's gateway responses).
+struct GatewayResponse {
+  std::string type;  // UNAUTHORIZED, THROTTLED, ..., DEFAULT_4XX, DEFAULT_5XX
+  std::optional<int> status;  // none: the error's own status
+  std::vector<Assignment> headers;
+  std::optional<Template> body;  // none: the RFC 9457 problem document
+  bool json_body = false;        // the body was written as a YAML value: served as JSON, substitutions escaped
+  doc::Mark mark;
+};
+
 // A named set of routes that share policies (`groups:`); routes join one with `group:`.
 struct RouteGroup {
   std::string name;
@@ -194,6 +241,7 @@ struct Route {
   std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
   std::shared_ptr<const CorsPolicy> cors;  // the route's, else its group's, else policies.cors; null: no CORS
   std::shared_ptr<const CachePolicy> cache;  // null: answers are not cached
+  std::shared_ptr<const TransformPolicy> transform;  // the route's, else its group's, else policies.transform; null: none
   // The route's own `rate_limit`, else its group's, else policies.rate_limit; none with `rate_limit: off`.
   std::optional<RateLimit> rate_limit;
   std::string group;      // the route group it belongs to, "" for none
@@ -248,6 +296,7 @@ struct Config {
   std::vector<AuthScheme> auth;
   std::vector<RouteGroup> groups;
   std::vector<UsagePlan> usage_plans;
+  std::vector<GatewayResponse> gateway_responses;
   std::vector<std::string> auth_files;  // every file the authorizers read (serve --watch reloads when one changes)
   std::vector<Route> routes;
   std::vector<Stage> stages;
@@ -258,6 +307,7 @@ struct Config {
   const AuthScheme* find_auth(const std::string& name) const;
   const UsagePlan* find_plan(const std::string& name) const;
   const Stage* find_stage(const std::string& name) const;
+  const GatewayResponse* find_gateway_response(std::string_view type) const;
 };
 
 struct LoadOptions {

@@ -53,6 +53,12 @@ const Stage* Config::find_stage(const std::string& stage_name) const {
   return nullptr;
 }
 
+const GatewayResponse* Config::find_gateway_response(std::string_view type) const {
+  for (const auto& r : gateway_responses)
+    if (r.type == type) return &r;
+  return nullptr;
+}
+
 const Backend* Config::find_backend(const std::string& backend_name) const {
   for (const auto& b : backends)
     if (b.name == backend_name) return &b;
@@ -138,13 +144,13 @@ bool parse_listen(const std::string& text, std::string& host, int& port, std::st
 
 const std::map<std::string, std::vector<std::string_view>>& config_keys() {
   static const std::map<std::string, std::vector<std::string_view>> keys = {
-      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "usage_plans", "policies", "groups", "routes", "stages"}},
+      {"root", {"apigw", "name", "description", "openapi", "validate", "listen", "limits", "backends", "auth", "usage_plans", "policies", "groups", "gateway_responses", "routes", "stages"}},
       {"limits", {"max_body_size", "read_timeout", "write_timeout", "keep_alive_timeout", "header_timeout",
                   "max_request_line", "max_header_size", "max_connections"}},
       {"backend", {"url", "urls", "lambda", "timeout", "retries", "unhealthy_for", "tls_verify", "description"}},
       {"lambda", {"command", "url", "function", "payload_format", "timeout"}},
       {"stage", {"description", "variables"}},
-      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors", "cache"}},
+      {"route", {"id", "method", "path", "description", "operation", "validate", "mock", "proxy", "auth", "rate_limit", "group", "delay", "fault", "state", "cors", "cache", "transform"}},
       {"fault", {"type", "rate"}},
       {"state", {"name", "key"}},
       {"auth_api_key", {"type", "in", "name", "keys", "keys_file", "realm", "description"}},
@@ -154,11 +160,19 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"auth_jwt", {"type", "secret", "jwks_file", "jwks", "pem_file", "algorithms", "issuer", "audiences", "scopes",
                     "leeway", "required_claims", "forward_claims", "realm", "description"}},
       {"auth_requirement", {"scopes", "claims"}},
-      {"policies", {"auth", "rate_limit", "cors"}},
-      {"group", {"description", "auth", "rate_limit", "cors"}},
+      {"policies", {"auth", "rate_limit", "cors", "transform"}},
+      {"group", {"description", "auth", "rate_limit", "cors", "transform"}},
       {"cors", {"origins", "methods", "headers", "expose_headers", "credentials", "max_age"}},
       {"cache", {"ttl", "key", "max_entries", "max_entry_size", "invalidation"}},
       {"cache_key", {"query", "headers"}},
+      {"transform", {"request", "response"}},
+      {"transform_request", {"headers", "query", "body"}},
+      {"transform_response", {"headers", "body"}},
+      {"edits", {"set", "remove", "rename"}},
+      {"gateway_responses", {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "QUOTA_EXCEEDED", "RESOURCE_NOT_FOUND",
+                             "METHOD_NOT_ALLOWED", "BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS", "INTEGRATION_FAILURE",
+                             "INTEGRATION_TIMEOUT", "DEFAULT_4XX", "DEFAULT_5XX"}},
+      {"gateway_response", {"status", "headers", "body"}},
       {"usage_plan", {"description", "throttle", "quota", "routes"}},
       {"throttle", {"rate", "burst"}},
       {"quota", {"limit", "period", "offset"}},
@@ -237,6 +251,10 @@ class Loader {
   };
   std::optional<AuthPolicy> default_auth_;                        // policies.auth
   std::map<std::string, std::optional<AuthPolicy>> group_auth_;   // groups.NAME.auth
+  // transform: as cors (absent, `false`, or a policy shared by the routes that inherit it).
+  using TransformSetting = std::optional<std::shared_ptr<const TransformPolicy>>;
+  TransformSetting default_transform_;
+  std::map<std::string, TransformSetting> group_transform_;
   // cors: absent (nullopt), `false` (a null pointer: turned off), or a policy; routes share the pointer.
   using CorsSetting = std::optional<std::shared_ptr<const CorsPolicy>>;
   CorsSetting default_cors_;                                       // policies.cors
@@ -313,6 +331,10 @@ class Loader {
   static constexpr std::string_view k_stage_variables = "stageVariables.";
 
   std::string expand(const Node& n, const std::string& path, bool staged = false) {
+    return expand_text(n.as_string(), n.mark, path, staged);
+  }
+
+  std::string expand_text(std::string_view text, doc::Mark mark, const std::string& path, bool staged = false) {
     std::vector<std::string> missing;
     std::string err;
     auto lookup = [&](const std::string& name) -> std::optional<std::string> {
@@ -323,22 +345,22 @@ class Loader {
         if (key == std::string_view(name).substr(k_stage_variables.size())) return value;
       return std::nullopt;
     };
-    std::string out = util::expand_env(n.as_string(), lookup, &missing, &err);
-    if (!err.empty()) error(n.mark, path, err);
+    std::string out = util::expand_env(text, lookup, &missing, &err);
+    if (!err.empty()) error(mark, path, err);
     for (const auto& var : missing) {
       if (var.rfind(k_stage_variables, 0) == 0) {
         std::string name = var.substr(k_stage_variables.size());
         if (!staged) {
-          error(n.mark, path, "${" + var + "}: stage variables are substituted in backend URLs, mock headers and mock "
+          error(mark, path, "${" + var + "}: stage variables are substituted in backend URLs, mock headers and mock "
                 "bodies only", "config-reference");
         } else if (!stage_) {
-          error(n.mark, path, "${" + var + "}: the config defines no stages (add 'stages:' with a variable '" + name + "')",
+          error(mark, path, "${" + var + "}: the config defines no stages (add 'stages:' with a variable '" + name + "')",
                 "config-reference");
         } else {
           std::vector<std::string_view> names;
           for (const auto& [key, value] : stage_->variables) names.push_back(key);
           std::string suggestion = util::nearest(name, names);
-          error(n.mark, path,
+          error(mark, path,
                 "stage '" + stage_->name + "' does not define the variable '" + name + "'" +
                     (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
                     " (write ${" + var + ":-default} for a default)",
@@ -347,14 +369,14 @@ class Loader {
         continue;
       }
       if (var.find('.') != std::string::npos) {
-        error(n.mark, path, "invalid variable name '" + var + "' in ${...} (stage variables are ${stageVariables.NAME})");
+        error(mark, path, "invalid variable name '" + var + "' in ${...} (stage variables are ${stageVariables.NAME})");
         continue;
       }
       if (opts_.missing_env_is_error)
-        error(n.mark, path, "environment variable " + var + " is not set (use ${" + var + ":-default} for a default)",
+        error(mark, path, "environment variable " + var + " is not set (use ${" + var + ":-default} for a default)",
               "config-env");
       else
-        report(Severity::Warn, "config-env", n.mark, path,
+        report(Severity::Warn, "config-env", mark, path,
                "environment variable " + var + " is not set here; serve will refuse to start without it");
     }
     return out;
@@ -422,6 +444,7 @@ class Loader {
     if (const Node* v = root.find("auth")) read_auth_schemes(*v);
     if (const Node* v = root.find("policies")) read_policies(*v);
     if (const Node* v = root.find("groups")) read_groups(*v);
+    if (const Node* v = root.find("gateway_responses")) read_gateway_responses(*v);
     if (const Node* v = root.find("routes")) read_routes(*v);
     else error(root.mark, "", "missing required key 'routes'");
     check_plan_routes();
@@ -1276,6 +1299,7 @@ class Loader {
     if (const Node* v = n.find("auth")) default_auth_ = read_auth_requirements(*v, "policies.auth");
     if (const Node* v = n.find("cors")) default_cors_ = read_cors(*v, "policies.cors", "policies");
     if (const Node* v = n.find("rate_limit")) default_rate_limit_ = read_rate_limit(*v, "policies.rate_limit", "policies");
+    if (const Node* v = n.find("transform")) default_transform_ = read_transform(*v, "policies.transform", "policies");
   }
 
   // cors: { origins, methods, headers, expose_headers, credentials, max_age }, or false to turn an inherited one off.
@@ -1372,6 +1396,237 @@ class Loader {
     return cache;
   }
 
+  // A transform or gateway response value: ${path.NAME}, ${query.NAME}, ${header.NAME}, ${claims.NAME},
+  // ${context.requestId|method|path}, and in gateway responses ${context.error.message|status}, looked up per request;
+  // ${VAR} (no dot) is an environment variable, expanded here as everywhere in a config (JSON-escaped when `json`).
+  std::optional<Template> read_template(const Node& n, const std::string& path, bool gateway_response, bool json = false) {
+    std::string text;
+    if (n.is_string()) text = n.as_string();
+    else if (n.is_number() || n.is_bool()) text = n.to_json().dump();
+    else {
+      error(n.mark, path, "expected a string, got " + describe(n));
+      return std::nullopt;
+    }
+    return compile_template(text, n.mark, path, gateway_response, json);
+  }
+
+  std::optional<Template> compile_template(std::string_view text, doc::Mark mark, const std::string& path,
+                                           bool gateway_response, bool json) {
+    using Source = Template::Source;
+    Template t;
+    std::string literal;
+    auto add = [&](Source source, std::string name) {
+      if (!literal.empty()) t.parts.push_back({Source::Text, std::move(literal)});
+      literal.clear();
+      t.parts.push_back({source, std::move(name)});
+    };
+    size_t i = 0;
+    bool ok = true;
+    while (i < text.size()) {
+      if (text.substr(i, 3) == "$${") {
+        literal += "${";
+        i += 3;
+        continue;
+      }
+      if (text.substr(i, 2) != "${") {
+        literal += text[i++];
+        continue;
+      }
+      size_t close = text.find('}', i + 2);
+      if (close == std::string_view::npos) {
+        error(mark, path, "unterminated ${...} (write $${ for a literal ${)");
+        return std::nullopt;
+      }
+      std::string inner(text.substr(i + 2, close - i - 2));
+      std::string_view reference = std::string_view(inner).substr(0, inner.find(":-"));
+      i = close + 1;
+      auto dot = reference.find('.');
+      if (dot == std::string_view::npos || reference.substr(0, dot + 1) == k_stage_variables) {
+        // an environment variable, or a variable of the stage served: known at load, so part of the literal
+        std::string value = expand_text("${" + inner + "}", mark, path, true);
+        if (json) util::append_json_escaped(literal, value);
+        else literal += value;
+        continue;
+      }
+      std::string source(reference.substr(0, dot)), name(reference.substr(dot + 1));
+      static const std::map<std::string, Source, std::less<>> k_sources = {
+          {"path", Source::Path}, {"query", Source::Query}, {"header", Source::Header}, {"claims", Source::Claim}};
+      static const std::map<std::string, Source, std::less<>> k_context = {
+          {"requestId", Source::RequestId}, {"method", Source::Method}, {"path", Source::RequestPath},
+          {"error.message", Source::ErrorMessage}, {"error.status", Source::ErrorStatus}};
+      if (reference.size() != inner.size()) {
+        error(mark, path, "${" + inner + "}: a default (:-) is for environment variables only");
+        ok = false;
+      } else if (auto s = k_sources.find(source); s != k_sources.end()) {
+        if (name.empty()) {
+          error(mark, path, "${" + inner + "} names nothing (write ${" + source + ".NAME})");
+          ok = false;
+        } else {
+          add(s->second, name);
+        }
+      } else if (auto c = k_context.find(name); source == "context" && c != k_context.end() &&
+                                                 (gateway_response || name.rfind("error.", 0) != 0)) {
+        add(c->second, name);
+      } else if (source == "context") {
+        error(mark, path,
+              "unknown ${context." + name + "} (requestId, method, path" +
+                  (gateway_response ? ", error.message, error.status)" : "; context.error.* is for gateway_responses)"));
+        ok = false;
+      } else {
+        error(mark, path, "unknown ${...} source '" + source + "' in ${" + inner + "} (path, query, header, claims or context)");
+        ok = false;
+      }
+    }
+    if (!literal.empty()) t.parts.push_back({Template::Source::Text, std::move(literal)});
+    if (!ok) return std::nullopt;
+    return t;
+  }
+
+  enum class EditTarget { Header, Query, Body };
+
+  // A name an edit applies to: a header name (not one the gateway manages), a query parameter, or a JSON pointer.
+  bool valid_edit_name(const std::string& name, EditTarget target, doc::Mark mark, const std::string& path) {
+    if (target == EditTarget::Header) {
+      if (!valid_header_name(name)) {
+        error(mark, path, "invalid header name '" + name + "'");
+        return false;
+      }
+      static const std::vector<std::string_view> k_managed = {"content-length", "transfer-encoding", "host", "connection"};
+      if (std::find(k_managed.begin(), k_managed.end(), util::to_lower(name)) != k_managed.end()) {
+        error(mark, path, "'" + name + "' is managed by the gateway and cannot be transformed");
+        return false;
+      }
+    } else if (target == EditTarget::Query && name.empty()) {
+      error(mark, path, "a query parameter name cannot be empty");
+      return false;
+    } else if (target == EditTarget::Body) {
+      bool valid = name.size() > 1 && name[0] == '/';
+      for (size_t i = 0; valid && i < name.size(); ++i)
+        if (name[i] == '~') valid = i + 1 < name.size() && (name[i + 1] == '0' || name[i + 1] == '1');
+      if (!valid) {
+        error(mark, path, "'" + name + "' is not a JSON pointer to a member (\"/user/name\"; ~0 is '~', ~1 is '/')");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // { set: { NAME: value }, remove: [NAME], rename: { FROM: TO } }
+  Edits read_edits(const Node& n, const std::string& path, EditTarget target) {
+    Edits edits;
+    if (!expect(n, Kind::Object, path)) return edits;
+    check_keys(n, path, keys_of("edits"));
+    if (const Node* set = n.find("set"); set && expect(*set, Kind::Object, join(path, "set"))) {
+      for (const auto& m : set->members()) {
+        std::string p = join(join(path, "set"), m.key);
+        if (!valid_edit_name(m.key, target, m.key_mark, p)) continue;
+        Assignment a{m.key, {}, nullptr};
+        if (target == EditTarget::Body && !m.value.is_string()) {
+          a.literal = std::make_shared<const nlohmann::json>(m.value.to_json());
+        } else if (auto t = read_template(m.value, p, false)) {
+          a.value = std::move(*t);
+        } else {
+          continue;
+        }
+        if (target == EditTarget::Header && !header_safe(a.value, m.value.mark, p)) continue;
+        edits.set.push_back(std::move(a));
+      }
+    }
+    if (const Node* remove = n.find("remove")) {
+      auto names = string_list(*remove, join(path, "remove"));
+      for (size_t i = 0; i < names.size(); ++i)
+        if (valid_edit_name(names[i], target, remove->items()[i].mark, index_path(join(path, "remove"), i)))
+          edits.remove.push_back(names[i]);
+    }
+    if (const Node* rename = n.find("rename"); rename && expect(*rename, Kind::Object, join(path, "rename"))) {
+      for (const auto& m : rename->members()) {
+        std::string p = join(join(path, "rename"), m.key);
+        auto to = string_value(m.value, p);
+        if (!to || !valid_edit_name(m.key, target, m.key_mark, p) || !valid_edit_name(*to, target, m.value.mark, p)) continue;
+        edits.rename.emplace_back(m.key, *to);
+      }
+    }
+    return edits;
+  }
+
+  // The literal parts of a header value: a value that comes from the request is checked per request instead.
+  bool header_safe(const Template& t, doc::Mark mark, const std::string& path) {
+    for (const auto& part : t.parts)
+      if (part.source == Template::Source::Text &&
+          (part.text.find_first_of("\r\n") != std::string::npos || part.text.find('\0') != std::string::npos)) {
+        error(mark, path, "a header value cannot contain CR, LF or NUL");
+        return false;
+      }
+    return true;
+  }
+
+  // transform: { request: { headers, query, body }, response: { headers, body } }, or false to turn an inherited one off.
+  TransformSetting read_transform(const Node& n, const std::string& path, const std::string& from) {
+    if (n.is_bool() && !n.as_bool()) return std::shared_ptr<const TransformPolicy>();
+    if (!n.is_object()) {
+      error(n.mark, path, "expected a mapping (request, response) or false, got " + describe(n));
+      return std::nullopt;
+    }
+    check_keys(n, path, keys_of("transform"));
+    auto transform = std::make_shared<TransformPolicy>();
+    transform->mark = n.mark;
+    transform->from = from;
+    size_t errors_before = error_count();
+    if (const Node* request = n.find("request"); request && expect(*request, Kind::Object, join(path, "request"))) {
+      std::string p = join(path, "request");
+      check_keys(*request, p, keys_of("transform_request"));
+      if (const Node* v = request->find("headers")) transform->request_headers = read_edits(*v, join(p, "headers"), EditTarget::Header);
+      if (const Node* v = request->find("query")) transform->request_query = read_edits(*v, join(p, "query"), EditTarget::Query);
+      if (const Node* v = request->find("body")) transform->request_body = read_edits(*v, join(p, "body"), EditTarget::Body);
+    }
+    if (const Node* response = n.find("response"); response && expect(*response, Kind::Object, join(path, "response"))) {
+      std::string p = join(path, "response");
+      check_keys(*response, p, keys_of("transform_response"));
+      if (const Node* v = response->find("headers")) transform->response_headers = read_edits(*v, join(p, "headers"), EditTarget::Header);
+      if (const Node* v = response->find("body")) transform->response_body = read_edits(*v, join(p, "body"), EditTarget::Body);
+    }
+    if (error_count() != errors_before) return std::nullopt;
+    return std::shared_ptr<const TransformPolicy>(std::move(transform));
+  }
+
+  // gateway_responses: { THROTTLED: { status: 503, headers: { NAME: value }, body: "text" or a YAML value } }
+  void read_gateway_responses(const Node& n) {
+    if (!expect(n, Kind::Object, "gateway_responses")) return;
+    check_keys(n, "gateway_responses", keys_of("gateway_responses"));
+    const auto& types = keys_of("gateway_responses");
+    for (const auto& m : n.members()) {
+      if (std::find(types.begin(), types.end(), m.key) == types.end()) continue;
+      std::string path = join("gateway_responses", m.key);
+      if (!expect(m.value, Kind::Object, path)) continue;
+      check_keys(m.value, path, keys_of("gateway_response"));
+      GatewayResponse response;
+      response.type = m.key;
+      response.mark = m.key_mark;
+      if (const Node* v = m.value.find("status")) {
+        if (!v->is_int() || v->as_int() < 200 || v->as_int() > 599)
+          error(v->mark, join(path, "status"), "expected an HTTP status from 200 to 599, got " + describe(*v));
+        else
+          response.status = static_cast<int>(v->as_int());
+      }
+      if (const Node* headers = m.value.find("headers"); headers && expect(*headers, Kind::Object, join(path, "headers"))) {
+        for (const auto& h : headers->members()) {
+          std::string p = join(join(path, "headers"), h.key);
+          if (!valid_edit_name(h.key, EditTarget::Header, h.key_mark, p)) continue;
+          if (auto t = read_template(h.value, p, true); t && header_safe(*t, h.value.mark, p))
+            response.headers.push_back({h.key, std::move(*t), nullptr});
+        }
+      }
+      if (const Node* body = m.value.find("body")) {
+        response.json_body = !body->is_string();
+        if (response.json_body)
+          response.body = compile_template(body->to_json().dump(), body->mark, join(path, "body"), true, true);
+        else
+          response.body = read_template(*body, join(path, "body"), true);
+      }
+      cfg_.gateway_responses.push_back(std::move(response));
+    }
+  }
+
   // "" when `o` is "*" or scheme://host[:port], the host optionally starting with "*." (any subdomain).
   static std::string cors_origin_problem(const std::string& o) {
     if (o == "*") return "";
@@ -1404,6 +1659,8 @@ class Loader {
       if (const Node* v = m.value.find("cors")) group_cors_[m.key] = read_cors(*v, join(path, "cors"), "group " + m.key);
       if (const Node* v = m.value.find("rate_limit"))
         group_rate_limit_[m.key] = read_rate_limit(*v, join(path, "rate_limit"), "group " + m.key);
+      if (const Node* v = m.value.find("transform"))
+        group_transform_[m.key] = read_transform(*v, join(path, "transform"), "group " + m.key);
       cfg_.groups.push_back(std::move(g));
     }
   }
@@ -1435,6 +1692,11 @@ class Loader {
     if (const Node* v = r.find("cors")) cors = read_cors(*v, join(path, "cors"), "route");
     if (const Node* v = r.find("cache")) route.cache = read_cache(*v, join(path, "cache"));
     if (cors) route.cors = *cors;
+    TransformSetting transform = default_transform_;
+    if (!route.group.empty())
+      if (auto it = group_transform_.find(route.group); it != group_transform_.end() && it->second) transform = it->second;
+    if (const Node* v = r.find("transform")) transform = read_transform(*v, join(path, "transform"), "route");
+    if (transform) route.transform = *transform;
     std::optional<RateLimit> limit = default_rate_limit_;
     if (const Node* v = r.find("rate_limit")) limit = read_rate_limit(*v, join(path, "rate_limit"), "route " + route.id);
     else if (auto it = group_rate_limit_.find(route.group); it != group_rate_limit_.end() && it->second) limit = it->second;

@@ -143,11 +143,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 std::string header_text(const nlohmann::json& v) {
-  std::string out;
-  if (v.is_string()) out = v.get<std::string>();
-  else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_string(); })) {
-    for (const auto& x : v) out += (out.empty() ? "" : ",") + x.get<std::string>();
-  } else out = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = claim_text(v);
   // A header value never carries control characters (no CR/LF injection through a claim).
   out.erase(std::remove_if(out.begin(), out.end(), [](char ch) { return (static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f; }),
             out.end());

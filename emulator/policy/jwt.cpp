@@ -665,6 +665,16 @@ std::vector<std::string> granted_scopes(const nlohmann::json& claims) {
   return granted;
 }
 
+std::string claim_text(const nlohmann::json& claim) {
+  if (claim.is_string()) return claim.get<std::string>();
+  std::string out;
+  if (claim.is_array() && std::all_of(claim.begin(), claim.end(), [](const auto& x) { return x.is_string(); })) {
+    for (const auto& x : claim) out += (out.empty() ? "" : ",") + x.get<std::string>();
+    return out;
+  }
+  return claim.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 const nlohmann::json* find_claim(const nlohmann::json& claims, const std::string& name) {
   if (!claims.is_object()) return nullptr;
   if (auto it = claims.find(name); it != claims.end()) return &*it;

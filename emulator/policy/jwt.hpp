@@ -99,6 +99,8 @@ std::string private_pem(const Key& key);
 std::vector<std::string> granted_scopes(const nlohmann::json& claims);
 // A claim by name; a name with dots ("realm_access.roles") walks into objects when no claim has the whole name.
 const nlohmann::json* find_claim(const nlohmann::json& claims, const std::string& name);
+// A claim as text: a string as it is, a list of strings joined with ",", anything else as JSON.
+std::string claim_text(const nlohmann::json& claim);
 // True when the claim equals one of `values` (strings, numbers and booleans compared as text) or, for a list
 // claim, holds one of them.
 bool claim_matches(const nlohmann::json& claim, const std::vector<std::string>& values);

@@ -1,5 +1,6 @@
 #include "emulator/server/gateway.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "emulator/policy/clock.hpp"
 #include "emulator/policy/cors.hpp"
 #include "emulator/policy/ratelimit.hpp"
+#include "emulator/policy/transform.hpp"
 #include "emulator/policy/credentials.hpp"
 #include "emulator/server/fault.hpp"
 #include "emulator/server/lambda.hpp"
@@ -70,6 +72,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
       static const char* const k_per[] = {"key", "ip", "route", "global"};
       item["rate_limit"] = {{"from", r.rate_limit->from}, {"per", k_per[static_cast<int>(r.rate_limit->per)]}};
     }
+    if (r.transform) item["transform"] = {{"from", r.transform->from}};
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
     else if (!r.state.empty()) item["state"] = r.state;
@@ -252,6 +255,12 @@ std::string format_access_record(const AccessRecord& r) {
     util::append_json_escaped(line, r.stage);
     line += '"';
   }
+  if (r.error) line += std::string(",\"error\":\"") + r.error + "\"";
+  if (!r.warnings.empty()) {
+    line += ",\"warnings\":\"";
+    util::append_json_escaped(line, r.warnings);
+    line += '"';
+  }
   line += ",\"client\":\"";
   util::append_json_escaped(line, r.client);
   line += "\"}\n";
@@ -416,21 +425,29 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
 
   auto match = gw.router().match(req.method, raw_path);
   using Status = router::RouteMatch::Status;
+  // Outlives the route's block: gateway responses may read the claims the auth policy accepted.
+  policy::AuthOutcome auth;
+  policy::TemplateContext context{req, raw_path};
   if (match.status == Status::NotFound) {
     set_problem(res, 404, "Not Found", "no route matches " + req.method + " " + std::string(raw_path));
+    record.error = "RESOURCE_NOT_FOUND";
   } else if (match.status == Status::MethodNotAllowed) {
     set_problem(res, 405, "Method Not Allowed",
                 std::string(raw_path) + " does not accept " + req.method + " (it accepts " + match.allow + ")");
     res.set_header("Allow", match.allow);
+    record.error = "METHOD_NOT_ALLOWED";
   } else {
     const model::Route& route = gw.config().routes[static_cast<size_t>(match.route)];
     const Contract* contract = gw.contract(static_cast<size_t>(match.route));
     model::Validate validate = route.validate.value_or(gw.config().validate);
     record.route = route.id;
     auto now = policy::gateway_clock().now();
-    policy::AuthOutcome auth = policy::authorize(gw.config(), route, req, now);
-    for (const auto& who : auth.principals)
+    auth = policy::authorize(gw.config(), route, req, now);
+    for (const auto& who : auth.principals) {
       if (!who.id.empty()) record.principal += (record.principal.empty() ? "" : ",") + who.id;
+      if (!context.claims && who.claims.is_object()) context.claims = &who.claims;
+    }
+    context.params = &match.params;
     // Rate limits and quotas count only callers the auth policy let in: the key (and its plan) is known by now.
     policy::LimitVerdict limit;
     if (auth.ok) {
@@ -457,6 +474,11 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       with_claims = req;
       for (const auto& name : auth.strip_headers) with_claims->headers.erase(name);
       for (const auto& [name, value] : auth.forward_headers) with_claims->headers.emplace(name, value);
+    }
+    // The request transform edits what the terminal gets; its templates read the request as the client sent it.
+    if (admitted && route.transform) {
+      if (!with_claims) with_claims = req;
+      policy::transform_request(*route.transform, context, *with_claims);
     }
     const httplib::Request& upstream_request = with_claims ? *with_claims : req;
     RequestVerdict verdict;
@@ -486,16 +508,23 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       set_problem(res, auth.status, auth.status == 403 ? "Forbidden" : "Unauthorized", auth.detail);
       for (const auto& challenge : auth.challenges)
         if (!challenge.empty()) res.headers.emplace("WWW-Authenticate", challenge);
+      record.error = auth.status == 403 ? "ACCESS_DENIED" : "UNAUTHORIZED";
     } else if (!limit.allowed) {
       set_problem(res, 429, "Too Many Requests", limit.detail);
       res.set_header("Retry-After", std::to_string(limit.retry_after));
       record.limited = limit.reason;
+      record.error = std::string_view(limit.reason) == "quota" ? "QUOTA_EXCEEDED" : "THROTTLED";
     } else if (!chaos.error.empty()) {
       set_problem(res, 422, "Unprocessable Entity", "bad Prefer or __ parameter: " + chaos.error);
-    } else if (verdict.status && (route.mock || route.proxy || !route.state.empty())) {
-      set_violations_problem(res, verdict, mismatch_detail("the request", route.operation, verdict.violations.size()));
+      record.error = "DEFAULT_4XX";
     } else if (verdict.status) {
-      contract->respond(req, res, &verdict);
+      if (route.mock || route.proxy || !route.state.empty())
+        set_violations_problem(res, verdict, mismatch_detail("the request", route.operation, verdict.violations.size()));
+      else
+        contract->respond(req, res, &verdict);
+      bool body_broken = std::any_of(verdict.violations.begin(), verdict.violations.end(),
+                                     [](const Violation& v) { return v.location == "body"; });
+      record.error = verdict.status == 415 || body_broken ? "BAD_REQUEST_BODY" : "BAD_REQUEST_PARAMETERS";
     } else if (cached) {
       res.status = cached->status;
       for (const auto& [name, value] : cached->headers) res.headers.emplace(name, value);
@@ -520,7 +549,7 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
       } else if (route.proxy) {
         proxy(gw, route, match.params, raw_path, upstream_request, res, record);
       } else {
-        answer_stateful(route, match.params, raw_path, req, res);
+        answer_stateful(route, match.params, raw_path, upstream_request, res);
       }
       if (contract && model::validates_responses(validate) && res.status < 500) {
         auto found = contract->check_response(res.status, res.get_header_value("Content-Type"), res.body);
@@ -532,21 +561,30 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
             RequestVerdict failed{502, std::move(found)};
             set_violations_problem(res, failed,
                                    mismatch_detail(route.proxy ? "the upstream's response" : "the stored item", route.operation, failed.violations.size()));
+            record.error = "DEFAULT_5XX";
           } else {
             res.set_header("x-apigw-violations", record.violation_detail);
           }
         }
       }
     } else if (contract) {
-      contract->respond(req, res);
+      contract->respond(upstream_request, res);
     }
     if (!cache_key.empty() && !cached) {
       policy::cache_store(*route.cache, route.id, cache_key, req.method, res, now);
       res.set_header("X-Cache", "MISS");
       record.cache = "miss";
     }
+    // After the cache: a stored answer is the terminal's own, transformed for each caller (claims, request ids).
+    if (route.transform && !record.error && admitted) policy::transform_response(*route.transform, context, res);
+  }
+  if (record.error) policy::apply_gateway_response(gw.config(), record.error, context, res);
+  // CORS headers go on every answer of a route with a policy, customised errors included.
+  if (match.status == Status::Found) {
+    const model::Route& route = gw.config().routes[static_cast<size_t>(match.route)];
     if (route.cors) policy::add_cors_headers(*route.cors, req, res);
   }
+  record.warnings = std::move(context.warnings);
   record.status = res.status;
   record.response_bytes = res.body.size();
 }

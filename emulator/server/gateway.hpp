@@ -67,6 +67,10 @@ struct AccessRecord {
   const char* limited = nullptr; // answered 429 by a rate limit ("rate") or a quota ("quota")
   const char* cache = nullptr;   // on a route with `cache`: "hit" or "miss"
   std::string stage;             // the stage served, "" when the config has none
+  // The gateway's own error answer, by its gateway response type ("THROTTLED", "DEFAULT_4XX"...; docs/config.md#gateway-
+  // responses); null for answers of the route's terminal.
+  const char* error = nullptr;
+  std::string warnings;  // transform values dropped (they would have put CR, LF or NUL in a header)
   std::string client;
 };
 

@@ -522,6 +522,7 @@ void invoke_lambda(const Gateway& gw, const model::Route& route, const model::Ba
                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string who = "lambda backend '" + backend.name + "'";
   if (event.size() > k_lambda_payload_limit) {
+    record.error = "DEFAULT_4XX";
     set_problem(res, 413, "Payload Too Large",
                 who + ": the event is larger than Lambda's payload limit (" + std::to_string(k_lambda_payload_limit) +
                     " bytes)");
@@ -536,21 +537,27 @@ void invoke_lambda(const Gateway& gw, const model::Route& route, const model::Ba
   record.upstream_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
   switch (outcome.kind) {
     case Outcome::Kind::FunctionTimeout:
+      record.error = "INTEGRATION_FAILURE";
       set_problem(res, 502, "Bad Gateway",
                   who + ": the function did not finish within its timeout (" + util::format_duration(fn.timeout) +
                       ") and was stopped");
       return;
     case Outcome::Kind::IntegrationTimeout:
+      record.error = "INTEGRATION_TIMEOUT";
       set_problem(res, 504, "Gateway Timeout",
                   who + ": no answer within the integration timeout (" + util::format_duration(integration_timeout) +
                       ")");
       return;
-    case Outcome::Kind::Failed: set_problem(res, 502, "Bad Gateway", who + ": " + outcome.output); return;
+    case Outcome::Kind::Failed:
+      record.error = "INTEGRATION_FAILURE";
+      set_problem(res, 502, "Bad Gateway", who + ": " + outcome.output);
+      return;
     case Outcome::Kind::Ok: break;
   }
   std::string malformed = read_lambda_response(fn.format, outcome.output, res);
   if (!malformed.empty()) {
     res.headers.clear();
+    record.error = "INTEGRATION_FAILURE";
     set_problem(res, 502, "Bad Gateway", who + ": malformed Lambda proxy response: " + malformed);
   }
 }

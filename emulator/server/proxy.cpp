@@ -403,6 +403,7 @@ bool should_stream_request(const Gateway& gw, const httplib::Request& req, size_
   const model::Route& route = gw.config().routes[index];
   if (!route.proxy || route.mock) return false;
   if (const model::Backend* b = gw.config().find_backend(route.proxy->backend); !b || b->lambda) return false;
+  if (route.transform && !route.transform->request_body.empty()) return false;  // it rewrites the whole body
   return !(gw.contract(index) && model::validates_requests(route.validate.value_or(gw.config().validate)));
 }
 
@@ -412,6 +413,7 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
   const model::Backend* backend = gw.config().find_backend(target.backend);
   if (!backend || backend->urls.empty()) {  // the loader guarantees both; kept as a guard
     set_problem(res, 502, "Bad Gateway", "backend '" + target.backend + "' is not defined");
+    record.error = "INTEGRATION_FAILURE";
     return;
   }
   auto state = registry().backend(*backend);
@@ -472,7 +474,9 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
   // Responses are read into memory up to k_stream_threshold; a larger one (by its Content-Length, or as it grows when
   // the upstream gave none) is written straight to the client's connection from then on, when nothing needs the
   // whole body: plain HTTP downstream (TLS is httplib's, so HTTPS clients get it buffered), no response validation.
-  bool may_stream_response = stream && !req.ssl && req.method != "HEAD";
+  // A response transform needs the head and the body before anything is sent.
+  bool transforms_response = route.transform && !(route.transform->response_headers.empty() && route.transform->response_body.empty());
+  bool may_stream_response = stream && !req.ssl && req.method != "HEAD" && !transforms_response;
   if (may_stream_response) {
     size_t index = static_cast<size_t>(&route - gw.config().routes.data());
     if (index < gw.config().routes.size() && gw.contract(index) &&
@@ -534,6 +538,7 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
                     "the request body is larger than limits.max_body_size (" + std::to_string(stream->max_body_size) + " bytes)");
       else
         set_problem(res, 400, "Bad Request", "the request body could not be read in full from the client");
+      record.error = "DEFAULT_4XX";
       return;
     }
 
@@ -561,11 +566,13 @@ void proxy(const Gateway& gw, const model::Route& route, const router::Params& p
       set_problem(res, 504, "Gateway Timeout",
                   "backend '" + backend->name + "' at " + upstream.origin + " did not answer within " +
                       util::format_duration(timeout) + " (" + what + ")" + tries);
+      record.error = "INTEGRATION_TIMEOUT";
     } else {
       if (err == httplib::Error::SSLServerVerification)
         what += ": its certificate is not trusted (for a development certificate, set tls_verify: false on the "
                 "backend or run serve with --insecure-upstream)";
       set_problem(res, 502, "Bad Gateway", "backend '" + backend->name + "' at " + upstream.origin + ": " + what + tries);
+      record.error = "INTEGRATION_FAILURE";
     }
     return;
   }

@@ -23,11 +23,18 @@ class Upstream {
         std::lock_guard lock(mutex_);
         ports_.insert(req.remote_port);
         last_headers_ = req.headers;
+        last_target_ = req.target;
+        last_body_ = req.body;
       }
       ++hits_;
       if (req.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       if (req.path == "/fail") {
         res.status = 503;
+        return;
+      }
+      if (req.path == "/json") {  // a JSON answer, for response transforms
+        res.set_header("X-Up-Public", "ok");
+        res.set_content(R"({"user_name":"ann","secret":"s3","id":1})", "application/json");
         return;
       }
       res.set_header("Connection", "X-Up-Private");  // names a header meant for this hop only
@@ -60,6 +67,14 @@ class Upstream {
     std::lock_guard lock(mutex_);
     return last_headers_;
   }
+  std::string last_target() {  // path and query as received
+    std::lock_guard lock(mutex_);
+    return last_target_;
+  }
+  std::string last_body() {
+    std::lock_guard lock(mutex_);
+    return last_body_;
+  }
 
  private:
   std::string name_;
@@ -70,6 +85,8 @@ class Upstream {
   std::mutex mutex_;
   std::set<int> ports_;
   httplib::Headers last_headers_;
+  std::string last_target_;
+  std::string last_body_;
 };
 
 }  // namespace e2e
