@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
 #if defined(__GLIBC__)
   // A parsed request body is many small blocks, all freed once it is answered. By default glibc hands a freed heap top
   // over 128 KB back to the kernel and serves blocks over 128 KB by mmap, so each 1 MB body faulted its several MB of
-  // tree in afresh: about two thirds of the time from bytes to verdict (bench/schema.sh). Freed memory up to these
+  // tree in afresh: most of the time from bytes to verdict (docs/schema.md#speed). Freed memory up to these
   // bounds is kept for the next body instead; the peak resident size is the same.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
