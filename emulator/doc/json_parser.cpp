@@ -24,7 +24,8 @@ class JsonParser {
 
   Node run() {
     skip_ws();
-    Node root = value(0);
+    Node root;
+    value(0, root);
     skip_ws();
     if (p_ != end_) fail("unexpected " + describe_here() + " after the end of the JSON value");
     return root;
@@ -52,29 +53,41 @@ class JsonParser {
     return buf;
   }
 
+  // The hot loops work on a local pointer: p_ is a member, and a char read could alias it, so the compiler would
+  // store and reload it on every byte.
   void skip_ws() {
-    while (p_ < end_) {
-      char c = *p_;
-      if (c == '\n') { ++line_; ++p_; line_start_ = p_; }
-      else if (c == ' ' || c == '\t' || c == '\r') ++p_;
+    const char* p = p_;
+    while (p < end_) {
+      char c = *p;
+      if (c == ' ' || c == '\t' || c == '\r') ++p;
+      else if (c == '\n') { ++line_; ++p; line_start_ = p; }
       else break;
     }
+    p_ = p;
   }
 
-  Node value(size_t depth) {
+  const char* digits_end(const char* p) const {
+    while (p < end_ && *p >= '0' && *p <= '9') ++p;
+    return p;
+  }
+
+  // Each value is parsed into its place in the tree, `out` (a null node): an object's members and an array's items are
+  // made in their vector, keys and strings read straight into their std::string, so nothing is moved afterwards.
+  void value(size_t depth, Node& out) {
     if (p_ >= end_) fail("unexpected end of input, expected a JSON value");
     // A bound on memory: a 100 MB "[1,1,1,..." would otherwise become 50M values (2.4 GB).
     if (++count_ > limits_.max_nodes) fail("document has more than " + std::to_string(limits_.max_nodes) + " values");
     Mark m = here();
+    out.mark = m;
     switch (*p_) {
-      case '{': return object(depth, m);
-      case '[': return array(depth, m);
-      case '"': return Node::string(string(), m);
-      case 't': literal("true"); return Node::boolean(true, m);
-      case 'f': literal("false"); return Node::boolean(false, m);
-      case 'n': literal("null"); return Node::null(m);
+      case '{': return object(depth, out.members());
+      case '[': return array(depth, out.items());
+      case '"': return string(out.mutable_string());
+      case 't': literal("true"); out = Node::boolean(true, m); return;
+      case 'f': literal("false"); out = Node::boolean(false, m); return;
+      case 'n': literal("null"); return;
       default:
-        if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) return number(m);
+        if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) { out = number(m); return; }
         fail("unexpected " + describe_here() + ", expected a JSON value");
     }
   }
@@ -91,72 +104,77 @@ class JsonParser {
       fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
   }
 
-  // Members and items gather on these stacks (a nested value's are gone again before its parent's next one) and move
-  // into a vector of the exact size when the object or array ends: one allocation each, no regrowing.
-  std::vector<Member> member_stack_;
-  std::vector<Node> item_stack_;
+  // How many members (items) the last object (array) that ended at each depth had. The next one at that depth reserves
+  // as many: in an array of like objects each one's vector is then allocated once, at its exact size.
+  std::vector<uint32_t> member_hints_, item_hints_;
 
-  Node object(size_t depth, Mark m) {
+  template <class T>
+  void reserve_like_last(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
+    if (depth >= hints.size()) hints.resize(depth + 1);
+    values.reserve(hints[depth]);
+  }
+  // A vector that grew (no hint, or a smaller one) or kept a larger hint gives back what it does not use.
+  template <class T>
+  void finish(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
+    if (values.capacity() > values.size() + values.size() / 4) values.shrink_to_fit();
+    hints[depth] = static_cast<uint32_t>(values.size());
+  }
+
+  // Most keys of an object differ in their length or first byte: no call to memcmp for those.
+  static bool same_key(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+  }
+
+  void object(size_t depth, std::vector<Member>& members) {
     enter(depth);
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == '}') { ++p_; return Node::object(m); }
-    const size_t start = member_stack_.size();
+    if (p_ < end_ && *p_ == '}') { ++p_; return; }
+    reserve_like_last(members, member_hints_, depth);
     for (;;) {
       skip_ws();
       if (p_ >= end_ || *p_ != '"') fail("unexpected " + describe_here() + ", expected a string key");
-      Mark key_mark = here();
-      std::string key = string();
+      Member& member = members.emplace_back();
+      member.key_mark = here();
+      string(member.key);
       skip_ws();
       if (p_ >= end_ || *p_ != ':') fail("unexpected " + describe_here() + ", expected ':' after key");
       ++p_;
       skip_ws();
-      Node v = value(depth + 1);
-      const Member* prev = nullptr;
-      for (size_t i = start; i < member_stack_.size(); ++i)
-        if (member_stack_[i].key == key) {
-          prev = &member_stack_[i];
+      value(depth + 1, member.value);
+      for (size_t i = 0; i + 1 < members.size(); ++i)
+        if (same_key(members[i].key, member.key)) {
+          doc_.issues.push_back({member.key_mark,
+                                 "duplicate key '" + member.key + "' (first defined at line " +
+                                     std::to_string(members[i].key_mark.line) + ")",
+                                 false});
+          members.pop_back();  // the first one stays
           break;
         }
-      if (prev) {
-        doc_.issues.push_back({key_mark,
-                               "duplicate key '" + key + "' (first defined at line " +
-                                   std::to_string(prev->key_mark.line) + ")",
-                               false});
-      } else {
-        member_stack_.push_back({std::move(key), key_mark, std::move(v)});
-      }
       skip_ws();
       if (p_ < end_ && *p_ == ',') { ++p_; continue; }
       if (p_ < end_ && *p_ == '}') {
         ++p_;
-        std::vector<Member> members(std::make_move_iterator(member_stack_.begin() + static_cast<std::ptrdiff_t>(start)),
-                                    std::make_move_iterator(member_stack_.end()));
-        member_stack_.resize(start);
-        return Node::object(std::move(members), m);
+        return finish(members, member_hints_, depth);
       }
       fail("unexpected " + describe_here() + ", expected ',' or '}'");
     }
   }
 
-  Node array(size_t depth, Mark m) {
+  void array(size_t depth, std::vector<Node>& items) {
     enter(depth);
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == ']') { ++p_; return Node::array(m); }
-    const size_t start = item_stack_.size();
+    if (p_ < end_ && *p_ == ']') { ++p_; return; }
+    reserve_like_last(items, item_hints_, depth);
     for (;;) {
       skip_ws();
-      Node v = value(depth + 1);
-      item_stack_.push_back(std::move(v));
+      value(depth + 1, items.emplace_back());
       skip_ws();
       if (p_ < end_ && *p_ == ',') { ++p_; continue; }
       if (p_ < end_ && *p_ == ']') {
         ++p_;
-        std::vector<Node> items(std::make_move_iterator(item_stack_.begin() + static_cast<std::ptrdiff_t>(start)),
-                                std::make_move_iterator(item_stack_.end()));
-        item_stack_.resize(start);
-        return Node::array(std::move(items), m);
+        return finish(items, item_hints_, depth);
       }
       fail("unexpected " + describe_here() + ", expected ',' or ']'");
     }
@@ -170,7 +188,7 @@ class JsonParser {
     if (*p_ == '0') {
       ++p_;
     } else if (*p_ >= '1' && *p_ <= '9') {
-      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      p_ = digits_end(p_);
     } else {
       fail("invalid number");
     }
@@ -178,14 +196,14 @@ class JsonParser {
       is_float = true;
       ++p_;
       if (p_ >= end_ || !(*p_ >= '0' && *p_ <= '9')) fail("invalid number: expected a digit after '.'");
-      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      p_ = digits_end(p_);
     }
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       is_float = true;
       ++p_;
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (p_ >= end_ || !(*p_ >= '0' && *p_ <= '9')) fail("invalid number: expected a digit in the exponent");
-      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      p_ = digits_end(p_);
     }
     if (!is_float) {
       int64_t v = 0;
@@ -242,21 +260,37 @@ class JsonParser {
     p_ += len;
   }
 
-  std::string string() {
+  // The end of the run of plain characters from p: the first '"', '\\', control character or non-ASCII byte. Most of a
+  // body is such runs, so they are scanned eight bytes at a time.
+  const char* plain_run_end(const char* p) const {
+    constexpr uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    auto has_zero_byte = [](uint64_t x) { return (x - ones) & ~x; };  // exact once masked with `highs`
+    while (end_ - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      // `w` itself flags the bytes >= 0x80; (w - 0x20..) & ~w flags some byte below 0x20 when there is one.
+      if ((has_zero_byte(w ^ (ones * '"')) | has_zero_byte(w ^ (ones * '\\')) | ((w - ones * 0x20) & ~w) | w) & highs)
+        break;
+      p += 8;
+    }
+    while (p < end_) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+      ++p;
+    }
+    return p;
+  }
+
+  // Appends the string at p_ to `out`.
+  void string(std::string& out) {
     ++p_;  // opening quote
-    std::string out;
     for (;;) {
-      // Fast path: copy a run of plain characters.
       const char* run = p_;
-      while (p_ < end_) {
-        unsigned char c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p_;
-      }
+      p_ = plain_run_end(p_);
       out.append(run, p_);
       if (p_ >= end_) fail("unterminated string");
       unsigned char c = static_cast<unsigned char>(*p_);
-      if (c == '"') { ++p_; return out; }
+      if (c == '"') { ++p_; return; }
       if (c >= 0x80) { utf8_sequence(out); continue; }
       if (c < 0x20) fail(c == '\n' ? "unterminated string (raw newline)" : "control character in string");
       ++p_;  // backslash

@@ -118,6 +118,27 @@ TEST_CASE("schema validate: bad input exits 2 with a clear message") {
   CHECK(flag.err.find("unknown argument '--max-eror' (did you mean '--max-errors'?)") != std::string::npos);
 }
 
+// bench/schema.sh reads these lines: validation of the parsed instance, and (JSON only) bytes to verdict.
+TEST_CASE("schema validate --repeat: prints validate-only and parse+validate throughputs") {
+  auto json = run({"schema", "validate", fixture("pets.schema.json"), fixture("valid.json"), fixture("invalid.json"),
+                   "--map", remote_map(), "--repeat", "3"});
+  CHECK(json.exit_code == 1);
+  for (const auto& [file, valid] : {std::pair{fixture("valid.json"), 3}, std::pair{fixture("invalid.json"), 0}}) {
+    for (const std::string what : {"validations", "parse+validations"}) {
+      const std::string head = "apigw schema validate: " + file + ": 3 " + what + " in ";
+      auto at = json.err.find(head);
+      REQUIRE_MESSAGE(at != std::string::npos, json.err);
+      auto line = json.err.substr(at, json.err.find('\n', at) - at);
+      CHECK_MESSAGE(line.find(", " + std::to_string(valid) + " valid)") != std::string::npos, line);
+    }
+  }
+  auto yaml = run({"schema", "validate", fixture("pets.schema.json"), fixture("valid.yaml"), "--map", remote_map(),
+                   "--repeat", "2"});
+  CHECK(yaml.exit_code == 0);
+  CHECK(yaml.err.find(": 2 validations in ") != std::string::npos);
+  CHECK(yaml.err.find("parse+validations") == std::string::npos);  // only JSON bodies are timed from bytes
+}
+
 TEST_CASE("schema validate: every corpus spec validates against its OpenAPI meta-schema; broken ones fail precisely") {
   fs::path corpus = fs::path(APIGW_SOURCE_DIR) / ".." / "shared" / "corpus";
   if (!fs::exists(corpus / "openapi-schemas")) {

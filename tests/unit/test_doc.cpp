@@ -49,6 +49,33 @@ TEST_CASE("JSON syntax errors say where and what") {
   }
 }
 
+// Strings are scanned several bytes at a time: a quote, escape, control character or non-ASCII byte must be seen
+// wherever it falls, at every offset from the string's start and near the end of the input.
+TEST_CASE("JSON strings: special bytes are found at every offset") {
+  for (size_t offset = 0; offset < 20; ++offset) {
+    CAPTURE(offset);
+    const std::string plain(offset, 'a');
+    const std::string tail = "bcdefghijklmnopq";
+    CHECK(parse_json("\"" + plain + "\"", "f").root.as_string() == plain);
+    CHECK(parse_json("\"" + plain + "\\\"" + tail + "\"", "f").root.as_string() == plain + "\"" + tail);
+    CHECK(parse_json("\"" + plain + "\\n" + tail + "\"", "f").root.as_string() == plain + "\n" + tail);
+    CHECK(parse_json("\"" + plain + "\xC3\xA9" + tail + "\"", "f").root.as_string() == plain + "\xC3\xA9" + tail);
+    CHECK(parse_json("[\"" + plain + "\", \"" + tail + "\"]", "f").root.items()[1].as_string() == tail);
+
+    Document control = parse_json("\"" + plain + "\t" + tail + "\"", "f");
+    REQUIRE_FALSE(control.ok());
+    CHECK(control.issues[0].message == "invalid JSON: control character in string");
+    CHECK(control.issues[0].mark.col == offset + 2);
+    Document bad_utf8 = parse_json("\"" + plain + "\xFF" + tail + "\"", "f");
+    REQUIRE_FALSE(bad_utf8.ok());
+    CHECK(bad_utf8.issues[0].message == "invalid JSON: invalid UTF-8 in string");
+    CHECK(bad_utf8.issues[0].mark.col == offset + 2);
+    Document unterminated = parse_json("\"" + plain + tail, "f");
+    REQUIRE_FALSE(unterminated.ok());
+    CHECK(unterminated.issues[0].message == "invalid JSON: unterminated string");
+  }
+}
+
 TEST_CASE("JSON duplicate keys are reported with both lines") {
   Document d = parse_json("{\"a\": 1,\n\"a\": 2}", "f.json");
   CHECK(d.ok());
