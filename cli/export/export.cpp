@@ -253,6 +253,22 @@ class Exporter {
             break;
           }
     }
+    std::set<const model::TransformPolicy*> transform_noted;  // one note per policy, where it is written
+    for (const auto& r : cfg_.routes)
+      if (r.transform && transform_noted.insert(r.transform.get()).second)
+        note("export-unsupported", r.file, r.transform->mark,
+             policy_path(r, r.transform->from, "transform"),
+             "transform (from " + r.transform->from + ") is not exported; set the target's mapping yourself (AWS REST: "
+             "integration requestParameters and mapping templates; Azure: set-header, set-query-parameter, set-body; "
+             "Kong: request-transformer and response-transformer)");
+    if (target_ != "aws-rest")
+      for (const auto& g : cfg_.gateway_responses)
+        note("export-unsupported", cfg_.file, g.mark, "gateway_responses." + g.type,
+             "gateway response " + g.type + " is not exported: " + target_ + " has no per-error-type answers of its own "
+             "(aws-rest does)");
+    if (!cfg_.stages.empty() && target_ != "aws-rest" && target_ != "aws-http")
+      note("export-approximated", cfg_.file, cfg_.stages.front().mark, "stages",
+           target_ + " has no stage variables; the URLs and mocks carry the values of stage '" + cfg_.stage + "'");
     if (validates_responses(cfg_.validate))
       note("export-unsupported", cfg_.file, {1, 1}, "validate",
            target_ + " does not validate responses; `validate: " +
@@ -775,10 +791,28 @@ class Exporter {
           break;
         }
     }
+    if (!http) aws_gateway_responses(doc);
+    else
+      for (const auto& g : cfg_.gateway_responses)
+        note("export-unsupported", cfg_.file, g.mark, "gateway_responses." + g.type,
+             "HTTP APIs have no gateway responses; " + g.type + " is not exported (use a REST API)");
     if (cfg_.limits.read_timeout != std::chrono::seconds(5) || cfg_.limits.write_timeout != std::chrono::seconds(5))
       note("export-unsupported", cfg_.file, {1, 1}, "limits", "client read/write timeouts are fixed by API Gateway; not exported");
     add_file("openapi.json", dump(doc));
     json settings = http ? aws_http_settings() : aws_rest_settings();
+    if (!cfg_.stages.empty()) {
+      // create-deployment --stage-name NAME --variables k=v,... (REST) / create-stage --stage-variables (HTTP)
+      for (const auto& st : cfg_.stages) {
+        json variables = json::object();
+        for (const auto& [k, v] : st.variables) variables[k] = v;
+        json entry = {{"stageName", st.name}, {"variables", variables}};
+        if (!st.description.empty()) entry["description"] = st.description;
+        settings["stages"].push_back(entry);
+      }
+      note("export-approximated", cfg_.file, cfg_.stages.front().mark, "stages",
+           "integration URLs carry stage '" + cfg_.stage + "''s variable values; aws-settings.json lists every stage's "
+           "variables for create-deployment/create-stage");
+    }
     if (!settings.empty()) result_.files.push_back({"aws-settings.json", dump(settings), true});
   }
 
@@ -848,6 +882,69 @@ class Exporter {
   // What a REST API's OpenAPI import cannot hold (usage plans, the stage's cache and throttling), in the shapes the
   // AWS CLI takes: each usagePlans item is the input of `aws apigateway create-usage-plan --cli-input-json`, and
   // stage.patchOperations that of `aws apigateway update-stage --patch-operations` (docs/export.md).
+  // The config's gateway_responses as API Gateway's (the type names are AWS's, but for METHOD_NOT_ALLOWED): the
+  // status, headers as responseParameters (static, or one request header / path / query parameter), the body as the
+  // application/json template with $context variables in place of ${context...} and ${claims...}.
+  void aws_gateway_responses(json& doc) {
+    using Source = model::Template::Source;
+    for (const auto& g : cfg_.gateway_responses) {
+      std::string where = "gateway_responses." + g.type;
+      auto dropped = [&](const std::string& what) {
+        note("export-approximated", cfg_.file, g.mark, where, "gateway response " + g.type + ": " + what);
+      };
+      if (g.type == "METHOD_NOT_ALLOWED") {
+        note("export-unsupported", cfg_.file, g.mark, where,
+             "API Gateway has no gateway response for 405 (a method a path lacks is MISSING_AUTHENTICATION_TOKEN, 403); "
+             "not exported");
+        continue;
+      }
+      json& out = doc["x-amazon-apigateway-gateway-responses"][g.type];
+      if (g.status) out["statusCode"] = std::to_string(*g.status);
+      for (const auto& h : g.headers) {
+        const auto& parts = h.value.parts;
+        std::string key = "gatewayresponse.header." + h.name;
+        bool literal = std::all_of(parts.begin(), parts.end(), [](const auto& p) { return p.source == Source::Text; });
+        if (literal) {
+          std::string text;
+          for (const auto& p : parts) text += p.text;
+          if (text.find('\'') != std::string::npos) {
+            dropped("header " + h.name + ": single quotes cannot appear in a static value; not exported");
+            continue;
+          }
+          out["responseParameters"][key] = "'" + text + "'";
+        } else if (parts.size() == 1 && parts[0].source == Source::Header) {
+          out["responseParameters"][key] = "method.request.header." + parts[0].text;
+        } else if (parts.size() == 1 && parts[0].source == Source::Path) {
+          out["responseParameters"][key] = "method.request.path." + parts[0].text;
+        } else if (parts.size() == 1 && parts[0].source == Source::Query) {
+          out["responseParameters"][key] = "method.request.querystring." + parts[0].text;
+        } else {
+          dropped("header " + h.name + " mixes text and request values, which a gateway response cannot; not exported");
+        }
+      }
+      if (!g.body) continue;
+      std::string body;
+      for (const auto& p : g.body->parts) switch (p.source) {
+          case Source::Text: body += p.text; break;
+          case Source::ErrorMessage: body += "$context.error.message"; break;
+          case Source::ErrorStatus:
+            if (g.status) body += std::to_string(*g.status);
+            else dropped("${context.error.status} has no API Gateway variable; left out of the body");
+            break;
+          case Source::RequestId: body += "$context.requestId"; break;
+          case Source::Method: body += "$context.httpMethod"; break;
+          case Source::RequestPath: body += "$context.path"; break;
+          case Source::Claim: body += "$context.authorizer.claims." + p.text; break;
+          case Source::Path:
+          case Source::Query:
+          case Source::Header:
+            dropped("request values (" + p.text + ") in a body have no gateway response variable; left out");
+            break;
+        }
+      out["responseTemplates"] = {{g.json_body ? "application/json" : "text/plain", body}};
+    }
+  }
+
   json aws_rest_settings() {
     json plans = json::array();
     for (const auto& p : cfg_.usage_plans) {

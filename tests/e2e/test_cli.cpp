@@ -129,7 +129,8 @@ TEST_CASE("lint: OpenAPI documents are checked for structure and references; sam
   CHECK(r.out.find("1 file checked: 3 errors, ") != std::string::npos);  // and the practice rules' warnings
 
   std::vector<std::string> args = {"lint"};
-  for (const auto& e : std::filesystem::directory_iterator(source("samples"))) args.push_back(e.path().string());
+  for (const auto& e : std::filesystem::directory_iterator(source("samples")))  // samples/functions holds handlers
+    if (e.path().extension() == ".yaml" || e.path().extension() == ".json") args.push_back(e.path().string());
   auto samples = run(args);
   CHECK(samples.exit_code == 0);
   CHECK(samples.out.find("0 errors, ") != std::string::npos);  // the OpenAPI practice rules warn (no descriptions)

@@ -826,3 +826,39 @@ TEST_CASE("export: lambda backends become AWS_PROXY integrations (aws-rest, aws-
     CHECK(has(r.err, "is a Lambda function, which " + target + " cannot invoke"));
   }
 }
+
+TEST_CASE("export: gateway responses (aws-rest), stages in aws-settings.json, transforms reported where written") {
+  std::string config = source("tests/fixtures/export/responses.yaml");
+  auto [r, dir] = export_dir(config, "aws-rest");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = exported(dir, "openapi.json");
+  json responses = doc["x-amazon-apigateway-gateway-responses"];
+  CHECK(responses["UNAUTHORIZED"]["statusCode"] == "401");
+  CHECK(responses["UNAUTHORIZED"]["responseParameters"]["gatewayresponse.header.X-Error-Type"] == "'unauthorized'");
+  CHECK(responses["UNAUTHORIZED"]["responseParameters"]["gatewayresponse.header.X-Request-Echo"] ==
+        "method.request.header.x-request-id");
+  std::string body = responses["UNAUTHORIZED"]["responseTemplates"]["application/json"];
+  CHECK(has(body, "$context.error.message"));
+  CHECK(has(body, "$context.requestId"));
+  CHECK(responses["DEFAULT_5XX"]["responseTemplates"]["text/plain"] == "upstream trouble, request $context.requestId");
+  CHECK_FALSE(responses.contains("METHOD_NOT_ALLOWED"));  // no such type at AWS: reported instead
+  CHECK(has(r.err, "responses.yaml:20:"));
+  CHECK(has(r.err, "API Gateway has no gateway response for 405"));
+  // the integration carries the first stage's value; every stage's variables are in aws-settings.json
+  CHECK(doc["paths"]["/items"]["get"]["x-amazon-apigateway-integration"]["uri"] == "https://dev.example.com/items");
+  json settings = exported(dir, "aws-settings.json");
+  REQUIRE(settings["stages"].size() == 2);
+  CHECK(settings["stages"][1] == json::parse(R"({"stageName": "prod", "description": "Production.",
+                                                  "variables": {"upstream": "https://api.example.com"}})"));
+  CHECK(has(r.err, "carry stage 'dev''s variable values"));
+  // the transform is not exported, and says so where it is written
+  CHECK(has(r.err, "responses.yaml:29:7: warn: routes[0].transform"));
+  CHECK(has(r.err, "transform (from route) is not exported"));
+
+  auto [k, kong_dir] = export_dir(config, "kong");
+  INFO(k.err);
+  CHECK(k.exit_code == 0);
+  CHECK(has(k.err, "gateway response UNAUTHORIZED is not exported"));
+  CHECK(has(k.err, "kong has no stage variables; the URLs and mocks carry the values of stage 'dev'"));
+}
