@@ -23,6 +23,21 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
+bool has_dot_segment(std::string_view path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view segment = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (segment.size() <= 6 && segment.find_first_not_of(".%2eE") == std::string_view::npos) {
+      std::string decoded = percent_decode(segment);
+      if (decoded == "." || decoded == "..") return true;
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
 std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());

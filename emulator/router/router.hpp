@@ -46,4 +46,9 @@ class Router {
 
 std::string percent_decode(std::string_view s);
 
+// True when a segment of the path is "." or "..", written plainly or percent-encoded ("%2e%2E"). The gateway refuses
+// such paths (400) rather than guess how an upstream would resolve them: forwarded, "/static/a/../../etc" would leave
+// the prefix a route maps to.
+bool has_dot_segment(std::string_view path);
+
 }  // namespace apigw::router

@@ -401,6 +401,9 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
     set_problem(res, 404, "Not Found",
                 "no route matches " + req.method + " " + std::string(raw_path) + ": this gateway serves stage '" +
                     gw.config().stage + "' under /" + gw.config().stage);
+    record.error = "RESOURCE_NOT_FOUND";
+    policy::TemplateContext context{req, raw_path};
+    policy::apply_gateway_response(gw.config(), record.error, context, res);
     record.status = res.status;
     record.response_bytes = res.body.size();
     return;
@@ -428,7 +431,12 @@ void handle_request(const Gateway& gw, const httplib::Request& req, httplib::Res
   // Outlives the route's block: gateway responses may read the claims the auth policy accepted.
   policy::AuthOutcome auth;
   policy::TemplateContext context{req, raw_path};
-  if (match.status == Status::NotFound) {
+  if (router::has_dot_segment(raw_path)) {
+    set_problem(res, 400, "Bad Request",
+                "the path " + std::string(raw_path) + " has a '.' or '..' segment; the gateway does not resolve them "
+                "(send the path they stand for)");
+    record.error = "DEFAULT_4XX";
+  } else if (match.status == Status::NotFound) {
     set_problem(res, 404, "Not Found", "no route matches " + req.method + " " + std::string(raw_path));
     record.error = "RESOURCE_NOT_FOUND";
   } else if (match.status == Status::MethodNotAllowed) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -196,6 +197,27 @@ std::string forwarded_value(std::string_view v) {
   return out + '"';
 }
 
+// The last segments of the request path whose decoded text, joined with '/', is `rest` (what a greedy parameter
+// captured). Decoding never lengthens a segment's text, so the count is found from the decoded lengths alone.
+std::optional<std::vector<std::string_view>> raw_tail(std::string_view raw_path, const std::string& rest) {
+  std::vector<std::string_view> segments;
+  for (size_t start = 0; start <= raw_path.size();) {
+    size_t slash = raw_path.find('/', start);
+    if (slash == std::string_view::npos) slash = raw_path.size();
+    segments.push_back(raw_path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  std::string joined;
+  for (size_t count = 1; count <= segments.size(); ++count) {
+    std::string segment = router::percent_decode(segments[segments.size() - count]);
+    joined = count == 1 ? segment : segment + "/" + joined;
+    if (joined.size() > rest.size()) break;
+    if (joined == rest)
+      return std::vector<std::string_view>(segments.end() - static_cast<std::ptrdiff_t>(count), segments.end());
+  }
+  return std::nullopt;  // cannot happen for a path the router matched
+}
+
 std::string render_upstream_path(const model::ProxyTarget& target, const std::string& base_path,
                                  std::string_view raw_path, const router::Params& params) {
   std::string path = base_path;
@@ -214,15 +236,17 @@ std::string render_upstream_path(const model::ProxyTarget& target, const std::st
         path += seg.prefix + util::percent_encode_segment(value(seg.param)) + seg.suffix;
         break;
       case router::Segment::Kind::Greedy: {
-        // Re-encode each segment of the captured rest, keeping its slashes.
+        // The captured rest is decoded, so "a%2Fb" and "a/b" read the same there; the request's own segments tell
+        // them apart, and an encoded slash must stay one (decoded, "..%2F..%2Fetc" would climb out of the prefix).
         std::string rest = value(seg.param);
-        size_t start = 0;
-        while (true) {
-          size_t slash = rest.find('/', start);
-          path += util::percent_encode_segment(rest.substr(start, slash - start));
-          if (slash == std::string::npos) break;
-          path += '/';
-          start = slash + 1;
+        if (auto raw = raw_tail(raw_path, rest)) {
+          for (size_t i = 0; i < raw->size(); ++i)
+            path += (i ? "/" : "") + util::percent_encode_segment(router::percent_decode((*raw)[i]));
+          break;
+        }
+        for (size_t start = 0, slash = 0; slash != std::string::npos; start = slash + 1) {
+          slash = rest.find('/', start);
+          path += (start ? "/" : "") + util::percent_encode_segment(rest.substr(start, slash - start));
         }
         break;
       }

@@ -262,3 +262,46 @@ TEST_CASE("proxy: an unreachable backend is a 502 problem, a slow one a 504 prob
   CHECK(lines[1]["status"] == 504);
   CHECK(lines[1]["upstream_ms"].get<double>() >= 250);
 }
+
+TEST_CASE("proxy: dot segments are refused; encoded slashes stay encoded, so no path climbs out of its prefix") {
+  e2e::Upstream up("up");
+  std::string cfg = e2e::write_temp("dots.yaml", "apigw: 1\nbackends:\n  up: " + up.url() + R"(
+routes:
+  - { id: files, method: GET, path: "/files/{name}", proxy: { backend: up, path: "/data/{name}" } }
+  - { id: rest, method: GET, path: "/static/{rest+}", proxy: { backend: up, path: "/assets/{rest+}" } }
+)");
+  e2e::Process server({"serve", cfg, "--port", "0", "--access-log", "off"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  httplib::Client c("127.0.0.1", port);
+  c.set_url_encode(false);  // the paths go out exactly as written here
+
+  // '.' and '..' segments, plain or percent-encoded, never reach the upstream
+  for (const char* path : {"/files/../admin", "/static/a/../../etc/passwd", "/static/a/%2e%2E/%2e%2e/etc/passwd",
+                           "/files/%2e%2e", "/static/./a"}) {
+    auto r = c.Get(path);
+    REQUIRE_MESSAGE(r, path);
+    CHECK_MESSAGE(r->status == 400, path);
+    CHECK_MESSAGE(r->body.find("'.' or '..' segment") != std::string::npos, r->body);
+  }
+  CHECK(up.hits() == 0);
+
+  // an encoded slash is one segment's text: it stays %2F, in a parameter and in a greedy one
+  auto one = c.Get("/files/..%2F..%2Fetc%2Fpasswd");
+  REQUIRE(one);
+  CHECK(one->status == 200);
+  CHECK(up.last_target() == "/data/..%2F..%2Fetc%2Fpasswd");
+  auto greedy = c.Get("/static/..%2f..%2fetc/x%2Fy/z");
+  REQUIRE(greedy);
+  CHECK(greedy->status == 200);
+  CHECK(up.last_target() == "/assets/..%2F..%2Fetc/x%2Fy/z");
+  // ordinary greedy paths are unchanged (and re-encoded where needed)
+  auto plain = c.Get("/static/css/site%20v2.css");
+  REQUIRE(plain);
+  CHECK(up.last_target() == "/assets/css/site%20v2.css");
+  // dots inside a segment are just text
+  auto dotted = c.Get("/static/v1.2/..hidden/a..b");
+  REQUIRE(dotted);
+  CHECK(dotted->status == 200);
+  CHECK(up.last_target() == "/assets/v1.2/..hidden/a..b");
+}

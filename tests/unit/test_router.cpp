@@ -92,3 +92,18 @@ TEST_CASE("duplicate method and shape is reported by add") {
   CHECK(r.add(T("/a/{x}"), "GET", 0) == -1);
   CHECK(r.add(T("/a/{y}"), "GET", 1) == 0);
 }
+
+TEST_CASE("router: dot segments, plain or percent-encoded, are found; dots inside a segment are not") {
+  using apigw::router::has_dot_segment;
+  CHECK(has_dot_segment("/a/../b"));
+  CHECK(has_dot_segment("/a/./b"));
+  CHECK(has_dot_segment("/a/%2e%2E"));
+  CHECK(has_dot_segment("/a/.%2e/b"));
+  CHECK(has_dot_segment("/.."));
+  CHECK_FALSE(has_dot_segment("/a/..b/c"));
+  CHECK_FALSE(has_dot_segment("/v1.2/x"));
+  CHECK_FALSE(has_dot_segment("/a/..."));
+  CHECK_FALSE(has_dot_segment("/a/%2e%2e%2e"));
+  CHECK_FALSE(has_dot_segment("/"));
+  CHECK_FALSE(has_dot_segment("/a/..%2Fb"));
+}
