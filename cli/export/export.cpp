@@ -155,7 +155,7 @@ class Exporter {
          "rate limit (per " + per_name(r.rate_limit->per) + ", from " + r.rate_limit->from + "): " + message);
   }
   void cache_note(const std::string& rule, const Route& r, const std::string& message) {
-    note(rule, r.file, r.cache->mark, r.key_path + ".cache", "response cache of route '" + r.id + "': " + message);
+    note(rule, r.file, r.cache->mark, policy_path(r, r.cache->from, "cache"), "response cache of route '" + r.id + "': " + message);
   }
   void plan_note(const std::string& rule, const model::UsagePlan& p, const std::string& message) {
     note(rule, cfg_.file, p.mark, "usage_plans." + p.name, "usage plan '" + p.name + "': " + message);

@@ -170,6 +170,7 @@ struct CachePolicy {
   // route's auth (AWS's "require authorization"), anyone, or no one.
   Invalidation invalidation = Invalidation::Authorized;
   doc::Mark mark;
+  std::string from;  // where it was written: "route", "group NAME" or "policies" (entries are still kept per route)
 };
 
 // A value with ${source.name} references (docs/config.md#transform), split into parts once at load.
@@ -240,7 +241,7 @@ struct Route {
   std::vector<std::vector<std::vector<policy::ClaimRule>>> auth_claims;
   std::string auth_from;  // where `auth` came from: "route", "group NAME", "policies", or "" (none anywhere)
   std::shared_ptr<const CorsPolicy> cors;  // the route's, else its group's, else policies.cors; null: no CORS
-  std::shared_ptr<const CachePolicy> cache;  // null: answers are not cached
+  std::shared_ptr<const CachePolicy> cache;  // the route's, else its group's, else policies.cache; null: not cached
   std::shared_ptr<const TransformPolicy> transform;  // the route's, else its group's, else policies.transform; null: none
   // The route's own `rate_limit`, else its group's, else policies.rate_limit; none with `rate_limit: off`.
   std::optional<RateLimit> rate_limit;

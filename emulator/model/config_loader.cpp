@@ -160,8 +160,8 @@ const std::map<std::string, std::vector<std::string_view>>& config_keys() {
       {"auth_jwt", {"type", "secret", "jwks_file", "jwks", "pem_file", "algorithms", "issuer", "audiences", "scopes",
                     "leeway", "required_claims", "forward_claims", "realm", "description"}},
       {"auth_requirement", {"scopes", "claims"}},
-      {"policies", {"auth", "rate_limit", "cors", "transform"}},
-      {"group", {"description", "auth", "rate_limit", "cors", "transform"}},
+      {"policies", {"auth", "rate_limit", "cors", "cache", "transform"}},
+      {"group", {"description", "auth", "rate_limit", "cors", "cache", "transform"}},
       {"cors", {"origins", "methods", "headers", "expose_headers", "credentials", "max_age"}},
       {"cache", {"ttl", "key", "max_entries", "max_entry_size", "invalidation"}},
       {"cache_key", {"query", "headers"}},
@@ -259,6 +259,10 @@ class Loader {
   using CorsSetting = std::optional<std::shared_ptr<const CorsPolicy>>;
   CorsSetting default_cors_;                                       // policies.cors
   std::map<std::string, CorsSetting> group_cors_;                  // groups.NAME.cors
+  // cache: as cors; every route that inherits one still keeps its own entries.
+  using CacheSetting = std::optional<std::shared_ptr<const CachePolicy>>;
+  CacheSetting default_cache_;
+  std::map<std::string, CacheSetting> group_cache_;
   // `rate_limit` as written at the top and on groups: none when absent, a RateLimit without limits for `off`.
   std::optional<RateLimit> default_rate_limit_;
   std::map<std::string, std::optional<RateLimit>> group_rate_limit_;
@@ -1298,6 +1302,7 @@ class Loader {
     check_keys(n, "policies", keys_of("policies"));
     if (const Node* v = n.find("auth")) default_auth_ = read_auth_requirements(*v, "policies.auth");
     if (const Node* v = n.find("cors")) default_cors_ = read_cors(*v, "policies.cors", "policies");
+    if (const Node* v = n.find("cache")) default_cache_ = read_cache(*v, "policies.cache", "policies");
     if (const Node* v = n.find("rate_limit")) default_rate_limit_ = read_rate_limit(*v, "policies.rate_limit", "policies");
     if (const Node* v = n.find("transform")) default_transform_ = read_transform(*v, "policies.transform", "policies");
   }
@@ -1357,12 +1362,19 @@ class Loader {
     return std::shared_ptr<const CorsPolicy>(std::move(cors));
   }
 
-  // cache: { ttl, key: { query, headers }, max_entries, max_entry_size, invalidation }
-  std::shared_ptr<const CachePolicy> read_cache(const Node& n, const std::string& path) {
-    if (!expect(n, Kind::Object, path)) return nullptr;
+  // cache: { ttl, key: { query, headers }, max_entries, max_entry_size, invalidation }, or false to turn an inherited
+  // one off.
+  CacheSetting read_cache(const Node& n, const std::string& path, const std::string& from) {
+    if (n.is_bool() && !n.as_bool()) return std::shared_ptr<const CachePolicy>();
+    if (n.is_bool()) {
+      error(n.mark, path, "cache: true says nothing about how long; write cache: { ttl: 60s } (or {} for the defaults)");
+      return std::nullopt;
+    }
+    if (!expect(n, Kind::Object, path)) return std::nullopt;
     check_keys(n, path, keys_of("cache"));
     auto cache = std::make_shared<CachePolicy>();
     cache->mark = n.mark;
+    cache->from = from;
     if (const Node* v = n.find("ttl"))
       if (auto d = duration_value(*v, join(path, "ttl"))) {
         if (d->count() <= 0 || *d > std::chrono::hours(24 * 365))
@@ -1393,7 +1405,7 @@ class Loader {
         else if (*s == "never") cache->invalidation = CachePolicy::Invalidation::Never;
         else error(v->mark, join(path, "invalidation"), "invalidation is authorized, anyone or never, not '" + *s + "'");
       }
-    return cache;
+    return std::shared_ptr<const CachePolicy>(std::move(cache));
   }
 
   // A transform or gateway response value: ${path.NAME}, ${query.NAME}, ${header.NAME}, ${claims.NAME},
@@ -1657,6 +1669,7 @@ class Loader {
       if (const Node* v = m.value.find("auth")) auth = read_auth_requirements(*v, join(path, "auth"));
       group_auth_[m.key] = auth;
       if (const Node* v = m.value.find("cors")) group_cors_[m.key] = read_cors(*v, join(path, "cors"), "group " + m.key);
+      if (const Node* v = m.value.find("cache")) group_cache_[m.key] = read_cache(*v, join(path, "cache"), "group " + m.key);
       if (const Node* v = m.value.find("rate_limit"))
         group_rate_limit_[m.key] = read_rate_limit(*v, join(path, "rate_limit"), "group " + m.key);
       if (const Node* v = m.value.find("transform"))
@@ -1690,7 +1703,11 @@ class Loader {
     if (!route.group.empty())
       if (auto it = group_cors_.find(route.group); it != group_cors_.end() && it->second) cors = it->second;
     if (const Node* v = r.find("cors")) cors = read_cors(*v, join(path, "cors"), "route");
-    if (const Node* v = r.find("cache")) route.cache = read_cache(*v, join(path, "cache"));
+    CacheSetting cache = default_cache_;
+    if (!route.group.empty())
+      if (auto it = group_cache_.find(route.group); it != group_cache_.end() && it->second) cache = it->second;
+    if (const Node* v = r.find("cache")) cache = read_cache(*v, join(path, "cache"), "route");
+    if (cache) route.cache = *cache;
     if (cors) route.cors = *cors;
     TransformSetting transform = default_transform_;
     if (!route.group.empty())

@@ -73,6 +73,9 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
       item["rate_limit"] = {{"from", r.rate_limit->from}, {"per", k_per[static_cast<int>(r.rate_limit->per)]}};
     }
     if (r.transform) item["transform"] = {{"from", r.transform->from}};
+    if (r.cors) item["cors"] = {{"from", r.cors->from}};
+    if (r.cache)
+      item["cache"] = {{"from", r.cache->from}, {"ttl_seconds", std::chrono::duration_cast<std::chrono::seconds>(r.cache->ttl).count()}};
     if (r.mock) item["mock"] = {{"status", r.mock->status}};
     if (r.proxy) item["proxy"] = {{"backend", r.proxy->backend}};
     else if (!r.state.empty()) item["state"] = r.state;

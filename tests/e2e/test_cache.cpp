@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "e2e/process.hpp"
 
@@ -165,4 +166,57 @@ routes:
         std::string::npos);
   CHECK(r.out.find("routes[0].cache.key.cookies: unknown key") != std::string::npos);
   CHECK(r.out.find("cache-bad.yaml:3:") != std::string::npos);
+}
+
+TEST_CASE("cache: set on policies or a group, each route keeping its own entries; a route's false turns it off") {
+  CountingUpstream up;
+  std::string cfg = e2e::write_temp("cache-levels.yaml", "apigw: 1\nbackends:\n  up: http://127.0.0.1:" +
+                                                             std::to_string(up.port()) + R"(
+policies:
+  cache: { ttl: 60s }
+groups:
+  live: { cache: false }
+  short: { cache: { ttl: 5s } }
+routes:
+  - { id: a, method: GET, path: /a, proxy: up }
+  - { id: b, method: GET, path: /b, proxy: up }
+  - { id: fresh, method: GET, path: /fresh, proxy: up, cache: false }
+  - { id: live, method: GET, path: /live, proxy: up, group: live }
+  - { id: brief, method: GET, path: /brief, proxy: up, group: short }
+)");
+  e2e::Process server({"serve", cfg, "--port", "0", "--access-log", "off", "--clock", "frozen"});
+  int port = server.wait_for_port();
+  REQUIRE_MESSAGE(port > 0, server.err());
+  httplib::Client c("127.0.0.1", port);
+  // policies.cache: /a and /b are cached, each under its own route
+  CHECK(x_cache(c.Get("/a")) == "MISS");
+  CHECK(x_cache(c.Get("/b")) == "MISS");
+  auto again = c.Get("/a");
+  CHECK(x_cache(again) == "HIT");
+  CHECK(body_of(again) == "call 1");
+  // `cache: false` on the route or its group: never cached
+  c.Get("/fresh");
+  CHECK(x_cache(c.Get("/fresh")) == "");
+  c.Get("/live");
+  CHECK(x_cache(c.Get("/live")) == "");
+  // the group's own ttl: gone after 5 s on the gateway's clock, while /a (60 s) is still there
+  CHECK(x_cache(c.Get("/brief")) == "MISS");
+  CHECK(x_cache(c.Get("/brief")) == "HIT");
+  auto moved = c.Post("/__apigw/clock", R"({"advance": "6s"})", "application/json");
+  REQUIRE(moved);
+  CHECK(x_cache(c.Get("/brief")) == "MISS");
+  CHECK(x_cache(c.Get("/a")) == "HIT");
+  // where each route's cache comes from
+  auto routes = c.Get("/__apigw/routes");
+  REQUIRE(routes);
+  auto table = nlohmann::json::parse(routes->body)["routes"];
+  CHECK(table[0]["cache"] == nlohmann::json::parse(R"({"from": "policies", "ttl_seconds": 60})"));
+  CHECK_FALSE(table[2].contains("cache"));  // fresh
+  CHECK_FALSE(table[3].contains("cache"));  // live
+  CHECK(table[4]["cache"] == nlohmann::json::parse(R"({"from": "group short", "ttl_seconds": 5})"));
+
+  auto bad = e2e::run({"lint", e2e::write_temp("cache-true.yaml", "apigw: 1\npolicies:\n  cache: true\nroutes: []\n")});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.find("cache-true.yaml:3:10: error: policies.cache: cache: true says nothing about how long") !=
+        std::string::npos);
 }
