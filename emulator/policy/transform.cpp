@@ -104,7 +104,8 @@ std::string edit_query(std::string_view query, const model::Edits& edits, Templa
   };
   for (const auto& name : edits.remove) drop(name);
   for (const auto& [from, to] : edits.rename) {
-    if (std::none_of(items.begin(), items.end(), [&](const QueryItem& i) { return i.name == from; })) continue;
+    const std::string& old_name = from;  // clang 14 cannot capture a structured binding
+    if (std::none_of(items.begin(), items.end(), [&](const QueryItem& i) { return i.name == old_name; })) continue;
     drop(to);
     for (auto& item : items) {
       if (item.name != from) continue;
@@ -175,13 +176,13 @@ void edit_body(std::string& body, std::string_view content_type, const model::Ed
     }
   };
   for (const auto& name : edits.remove) attempt([&] { erase_at(document, Pointer(name)); });
-  for (const auto& [from, to] : edits.rename)
+  for (const auto& rename : edits.rename)  // a pair, not a structured binding: clang 14 cannot capture those
     attempt([&] {
-      Pointer source(from);
+      Pointer source(rename.first);
       if (!document.contains(source)) return;
       nlohmann::ordered_json value = document[source];
       erase_at(document, source);
-      document[Pointer(to)] = std::move(value);
+      document[Pointer(rename.second)] = std::move(value);
     });
   for (const auto& set : edits.set)
     attempt([&] {
