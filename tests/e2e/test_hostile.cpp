@@ -226,7 +226,9 @@ TEST_CASE("hostile: malformed HTTP, invalid UTF-8 and NUL bytes get 400 and a cl
       {"header without a colon", "GET /ping HTTP/1.1\r\nHost: x\r\nX-A b\r\n\r\n"},
       {"space before the colon", "GET /ping HTTP/1.1\r\nHost : x\r\n\r\n"},
   };
-  for (const auto& [name, request] : cases) {
+  for (const auto& entry : cases) {
+    const std::string& name = entry.first;
+    const std::string& request = entry.second;
     CAPTURE(name);
     bool closed = false;
     std::string got = exchange_and_close(s.port, request, &closed);
@@ -332,7 +334,9 @@ TEST_CASE("hostile: request smuggling attempts get 400 and a close, and never re
       {"obs-fold", "Content-Length: " + length + "\r\nX-Folded: a\r\n Transfer-Encoding: chunked\r\n"},
       {"space before the colon", "Content-Length: " + length + "\r\nTransfer-Encoding : chunked\r\n"},
   };
-  for (const auto& [name, fields] : cases) {
+  for (const auto& entry : cases) {
+    const std::string& name = entry.first;
+    const std::string& fields = entry.second;
     CAPTURE(name);
     bool closed = false;
     std::string got = exchange_and_close(s.port, "POST /api/x HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n" + smuggled, &closed);

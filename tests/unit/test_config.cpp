@@ -213,7 +213,9 @@ TEST_CASE("the published JSON Schema lists exactly the keys the loader accepts")
   auto schema = doc::load_file(std::string(APIGW_SOURCE_DIR) + "/schemas/gateway-config.schema.json");
   REQUIRE(schema.ok());
   auto j = schema.root.to_json();
-  for (const auto& [object, keys] : model::config_keys()) {
+  for (const auto& entry : model::config_keys()) {
+    const auto& object = entry.first;
+    const auto& keys = entry.second;
     INFO("object: " << object);
     const auto& def = object == "root" ? j : j["definitions"][object];
     REQUIRE(def.contains("properties"));
