@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -24,6 +25,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/temp_dir.hpp"
+
 extern char** environ;
 
 namespace e2e {
@@ -35,10 +38,7 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-inline std::string temp_path(const std::string& stem) {
-  static int counter = 0;
-  return "/tmp/apigw-e2e-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + stem;
-}
+inline std::string temp_path(const std::string& stem) { return test_temp::path(stem); }
 
 inline std::string write_temp(const std::string& name, const std::string& content) {
   std::string path = temp_path(name);
@@ -61,7 +61,8 @@ struct Result {
 
 class Process {
  public:
-  Process(std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
+  // `env_extra` ("NAME=value") replaces variables of the same name in this process's environment.
+  Process(std::vector<std::string> args, std::vector<std::string> env_extra = {}, std::string program = APIGW_BINARY) {
     out_path_ = temp_path("stdout");
     err_path_ = temp_path("stderr");
     posix_spawn_file_actions_t actions;
@@ -70,19 +71,23 @@ class Process {
     posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     std::vector<char*> argv;
-    std::string bin = APIGW_BINARY;
-    argv.push_back(bin.data());
+    argv.push_back(program.data());
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    auto replaced = [&](const std::string& variable) {
+      std::string name = variable.substr(0, variable.find('=') + 1);
+      if (name == "NO_COLOR=") return true;
+      return std::any_of(env_extra.begin(), env_extra.end(), [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+    };
     std::vector<std::string> env_store;
     for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("NO_COLOR=", 0) != 0) env_store.emplace_back(*e);
+      if (!replaced(*e)) env_store.emplace_back(*e);
     for (auto& e : env_extra) env_store.push_back(e);
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
     envp.push_back(nullptr);
-    if (posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0)
-      throw std::runtime_error("cannot start " + bin);
+    if (posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0)
+      throw std::runtime_error("cannot start " + program);
     posix_spawn_file_actions_destroy(&actions);
   }
   ~Process() {
@@ -145,8 +150,9 @@ class Process {
   std::string out_path_, err_path_;
 };
 
-inline Result run(std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
-  Process p(std::move(args), std::move(env_extra));
+inline Result run(std::vector<std::string> args, std::vector<std::string> env_extra = {},
+                  std::string program = APIGW_BINARY) {
+  Process p(std::move(args), std::move(env_extra), std::move(program));
   Result r;
   r.exit_code = p.wait();
   r.out = p.out();

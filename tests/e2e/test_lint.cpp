@@ -18,7 +18,7 @@ namespace {
 
 std::string fixture(const std::string& name) { return source("tests/fixtures/lint/" + name); }
 
-// A directory of its own under /tmp (no .apigw-lint.yaml above it), with `files` written into it.
+// A directory of its own among the test files (no .apigw-lint.yaml above it), with `files` written into it.
 std::string temp_dir(const std::string& stem, const std::vector<std::pair<std::string, std::string>>& files) {
   std::string dir = e2e::temp_path(stem);
   fs::create_directories(dir);

@@ -1,8 +1,6 @@
 // apigw cost: money arithmetic, parsing, tiers, metering and free allowances, with figures computed by hand.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -10,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cost/cost.hpp"
+#include "common/temp_dir.hpp"
 
 using namespace apigw::cost;
 
@@ -258,7 +257,7 @@ TEST_CASE("cost: access log timestamps") {
 }
 
 TEST_CASE("cost: --from-log extrapolates measured requests and sizes to a 730-hour month") {
-  std::string path = "/tmp/apigw-unit-cost-" + std::to_string(::getpid()) + ".jsonl";
+  std::string path = test_temp::path("cost.jsonl");
   std::ofstream(path)
       << R"({"time":"2026-11-27T10:00:00.000Z","method":"GET","path":"/pets","route":"GET /pets","status":200,"duration_ms":0.1,"request_bytes":0,"bytes":2048,"client":"x"})"
       << "\n"
@@ -283,7 +282,7 @@ TEST_CASE("cost: --from-log extrapolates measured requests and sizes to a 730-ho
 }
 
 TEST_CASE("cost: traffic profile with routes") {
-  std::string path = "/tmp/apigw-unit-cost-" + std::to_string(::getpid()) + ".yaml";
+  std::string path = test_temp::path("cost.yaml");
   std::ofstream(path) << "routes:\n"
                          "  - {name: list, monthly_requests: 30M, request_size: 1KB, response_size: 16KB}\n"
                          "  - {name: create, monthly_requests: 10M, request_size: 5KB, response_size: 4KB}\n"

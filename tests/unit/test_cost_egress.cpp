@@ -1,12 +1,11 @@
 // apigw cost: GCP premium-tier egress by region pair (--clients-in), with figures computed by hand.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 
 #include "cli/cost/cost.hpp"
+#include "common/temp_dir.hpp"
 
 using namespace apigw::cost;
 
@@ -133,7 +132,7 @@ TEST_CASE("cost egress: one egress line naming the pair, tiers across 10 TiB") {
 }
 
 TEST_CASE("cost egress: clients_in in a traffic profile") {
-  std::string path = "/tmp/apigw-unit-egress-" + std::to_string(::getpid()) + ".yaml";
+  std::string path = test_temp::path("egress.yaml");
   {
     std::ofstream(path) << "monthly_requests: 1000\nresponse_size: 1GB\nclients_in: oceania\n";
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli/cost/cost.hpp"
+#include "common/temp_dir.hpp"
 
 using namespace apigw::cost;
 
@@ -117,7 +118,7 @@ TEST_CASE("cost: 3-month projection at 10% a month, exact to the cent") {
 }
 
 TEST_CASE("cost: growth and months in a traffic profile") {
-  std::string path = "/tmp/apigw-unit-growth-" + std::to_string(getpid()) + ".yaml";
+  std::string path = test_temp::path("growth.yaml");
   std::ofstream(path) << "monthly_requests: 10M\ngrowth: 2.5%\nmonths: 24\n";
   Usage u;
   apply_profile(path, u);

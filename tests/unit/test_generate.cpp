@@ -1,8 +1,6 @@
 // mock::generate: static values (Prism's rules), dynamic fake data from a seed, every keyword family, $refs across
 // files, and on every corpus spec each generated body validates against its schema with the project's engine.
 #include <doctest/doctest.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "common/temp_dir.hpp"
 #include "emulator/mock/generate.hpp"
 #include "emulator/openapi/model.hpp"
 #include "emulator/schema/source.hpp"
@@ -26,9 +25,7 @@ namespace {
 // Loads a spec written inline (components.schemas given as YAML under `schemas`).
 std::shared_ptr<const openapi::Spec> spec_of(const std::string& schemas,
                                              const std::string& version = "openapi: 3.0.3") {
-  static int counter = 0;
-  std::string path =
-      "/tmp/apigw-unit-generate-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".yaml";
+  std::string path = test_temp::path("generate.yaml");
   bool swagger = version.rfind("swagger", 0) == 0;
   std::ofstream(path) << version << "\ninfo: { title: t, version: \"1\" }\npaths: {}\n"
                       << (swagger ? "definitions:\n" : "components:\n  schemas:\n") << schemas;

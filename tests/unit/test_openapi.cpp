@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/import/importer.hpp"
+#include "common/temp_dir.hpp"
 #include "emulator/model/config.hpp"
 #include "emulator/openapi/model.hpp"
 #include "emulator/openapi/spec.hpp"
@@ -66,7 +67,7 @@ TEST_CASE("unresolved, missing-file and remote references are errors at the $ref
 
 TEST_CASE("not OpenAPI, wrong versions and missing paths are precise errors") {
   auto load_text = [](const std::string& name, const std::string& body) {
-    std::string p = "/tmp/apigw-unit-" + name;
+    std::string p = test_temp::path(name);
     FILE* f = std::fopen(p.c_str(), "w");
     std::fputs(body.c_str(), f);
     std::fclose(f);
@@ -183,7 +184,7 @@ TEST_CASE("YAML output round-trips nested structures exactly") {
 }
 
 TEST_CASE("server variables whose default names the variable itself do not loop (vtex.local regression)") {
-  std::string p = "/tmp/apigw-unit-vtex.json";
+  std::string p = test_temp::path("vtex.json");
   FILE* f = std::fopen(p.c_str(), "w");
   std::fputs(R"({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
     "servers": [{"url": "https://{accountName}.{environment}.com.br",
@@ -199,7 +200,7 @@ TEST_CASE("server variables whose default names the variable itself do not loop 
 }
 
 TEST_CASE("Swagger 2.0 is normalised into the 3.x shape") {
-  std::string p = "/tmp/apigw-unit-sw2.yaml";
+  std::string p = test_temp::path("sw2.yaml");
   FILE* f = std::fopen(p.c_str(), "w");
   std::fputs(R"(swagger: "2.0"
 info: { title: t, version: "1" }
@@ -279,7 +280,7 @@ definitions:
 }
 
 TEST_CASE("a cycle of references with no value in it is an error; a recursive schema is not") {
-  std::string p = "/tmp/apigw-unit-cycle.yaml";
+  std::string p = test_temp::path("cycle.yaml");
   FILE* f = std::fopen(p.c_str(), "w");
   std::fputs("openapi: 3.0.0\npaths:\n  /a: {$ref: \"#/x\"}\nx: {$ref: \"#/paths/~1a\"}\n"
              "components:\n  schemas:\n    Node: {type: object, properties: {next: {$ref: \"#/components/schemas/Node\"}}}\n", f);
@@ -313,7 +314,7 @@ TEST_CASE("import: x-google-backend at the top level appends the path; per opera
 }
 
 TEST_CASE("import: security schemes become the config's auth, operation security becomes route auth (OR of ANDs)") {
-  std::string p = "/tmp/apigw-unit-sec.yaml";
+  std::string p = test_temp::path("sec.yaml");
   FILE* f = std::fopen(p.c_str(), "w");
   std::fputs(R"(openapi: 3.0.3
 info: { title: t, version: "1" }
