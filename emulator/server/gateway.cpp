@@ -22,6 +22,38 @@
 
 namespace apigw::server {
 
+namespace {
+
+// A gateway response value as written: request-time values as ${...}, a literal "${" as "$${". Environment variables
+// were expanded at load; they may show here, as every client that gets the answer sees them anyway.
+std::string template_text(const model::Template& value) {
+  using Source = model::Template::Source;
+  std::string text;
+  for (const auto& part : value.parts) {
+    switch (part.source) {
+      case Source::Text:
+        for (size_t at = 0; at < part.text.size(); ++at) {
+          if (part.text.compare(at, 2, "${") == 0) text += '$';
+          text += part.text[at];
+        }
+        continue;
+      case Source::Path: text += "${path."; break;
+      case Source::Query: text += "${query."; break;
+      case Source::Header: text += "${header."; break;
+      case Source::Claim: text += "${claims."; break;
+      case Source::RequestId:
+      case Source::Method:
+      case Source::RequestPath:
+      case Source::ErrorMessage:
+      case Source::ErrorStatus: text += "${context."; break;
+    }
+    text += part.text + "}";
+  }
+  return text;
+}
+
+}  // namespace
+
 Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contracts)
     : config_(std::move(config)), contracts_(std::move(contracts)) {
   for (size_t i = 0; i < config_.routes.size(); ++i) {
@@ -164,6 +196,17 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
     for (const auto& [route, t] : p.route_throttle) item["routes"][route] = throttle_json(t);
     plans[p.name] = std::move(item);
   }
+  nlohmann::ordered_json gateway_responses = nlohmann::ordered_json::object();
+  for (const auto& g : config_.gateway_responses) {
+    nlohmann::ordered_json item = nlohmann::ordered_json::object();
+    if (g.status) item["status"] = *g.status;
+    for (const auto& h : g.headers) item["headers"][h.name] = template_text(h.value);
+    // A body written as a YAML value was kept as JSON text, its placeholders inside strings: it parses back.
+    if (g.body)
+      item["body"] = g.json_body ? nlohmann::ordered_json::parse(template_text(*g.body))
+                                 : nlohmann::ordered_json(template_text(*g.body));
+    gateway_responses[g.type] = std::move(item);
+  }
   nlohmann::ordered_json stages = nlohmann::ordered_json::object();
   for (const auto& st : config_.stages) {
     nlohmann::ordered_json variables = nlohmann::ordered_json::object();
@@ -192,6 +235,7 @@ Gateway::Gateway(model::Config config, std::shared_ptr<const Contracts> contract
       {"backends", backends},
       {"auth", auth},
       {"usage_plans", plans},
+      {"gateway_responses", std::move(gateway_responses)},
       {"routes", routes}};
   config_json_ = effective.dump(2) + "\n";
   credential_params_ = policy::credential_query_params(config_);

@@ -40,7 +40,7 @@ std::string config(const e2e::Upstream& up, int gone_port) {
     headers: { X-Error: unauthorized }
     body: { message: "${context.error.message}", status: "${context.error.status}", requestId: "${context.requestId}" }
   ACCESS_DENIED: { status: 404, body: "nothing at ${context.path}" }
-  THROTTLED: { status: 503, headers: { X-Reason: throttled }, body: { message: slow down } }
+  THROTTLED: { status: 503, headers: { X-Reason: throttled, X-Literal: "$${context.path}" }, body: { message: slow down } }
   QUOTA_EXCEEDED: { body: { message: "quota: ${context.error.message}" } }
   RESOURCE_NOT_FOUND: { body: { message: "no route for ${context.method} ${context.path}" } }
   INTEGRATION_FAILURE: { body: { message: upstream unreachable } }
@@ -162,6 +162,7 @@ TEST_CASE("gateway responses: each error type answered as configured, DEFAULT_4X
   REQUIRE(throttled);
   CHECK(throttled->status == 503);
   CHECK(throttled->get_header_value("X-Reason") == "throttled");
+  CHECK(throttled->get_header_value("X-Literal") == "${context.path}");
   CHECK(throttled->has_header("Retry-After"));
   CHECK(json_of(throttled) == nlohmann::json({{"message", "slow down"}}));
 
@@ -196,4 +197,20 @@ TEST_CASE("gateway responses: each error type answered as configured, DEFAULT_4X
 
   // Answers of the terminal are never replaced: a mock's own 200, the upstream's own status.
   CHECK(c.Get("/admin", bearer(token({{"sub", "root"}, {"scope", "admin"}})))->body == "admin");
+
+  // The effective config lists them as written, in the file's order.
+  auto effective = c.Get("/__apigw/config");
+  REQUIRE(effective);
+  auto responses = nlohmann::ordered_json::parse(effective->body)["gateway_responses"];
+  std::vector<std::string> types;
+  for (const auto& [type, _] : responses.items()) types.push_back(type);
+  CHECK(types == std::vector<std::string>{"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "QUOTA_EXCEEDED", "RESOURCE_NOT_FOUND",
+                                          "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT", "DEFAULT_4XX"});
+  CHECK(nlohmann::json(responses["UNAUTHORIZED"]) == nlohmann::json::parse(R"({"headers": {"X-Error": "unauthorized"},
+      "body": {"message": "${context.error.message}", "status": "${context.error.status}", "requestId": "${context.requestId}"}})"));
+  CHECK(nlohmann::json(responses["ACCESS_DENIED"]) == nlohmann::json::parse(R"({"status": 404, "body": "nothing at ${context.path}"})"));
+  CHECK(nlohmann::json(responses["THROTTLED"]) == nlohmann::json::parse(R"({"status": 503,
+      "headers": {"X-Reason": "throttled", "X-Literal": "$${context.path}"}, "body": {"message": "slow down"}})"));
+  CHECK(nlohmann::json(responses["DEFAULT_4XX"]) == nlohmann::json::parse(R"({"headers": {"Content-Type": "application/json"},
+      "body": "{\"error\": \"${context.error.message}\"}"})"));
 }
