@@ -74,14 +74,14 @@ class Process {
     argv.push_back(program.data());
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    auto replaced = [&](const std::string& variable) {
+    auto left_out = [&](const std::string& variable) {
       std::string name = variable.substr(0, variable.find('=') + 1);
       if (name == "NO_COLOR=") return true;
       return std::any_of(env_extra.begin(), env_extra.end(), [&](const std::string& e) { return e.rfind(name, 0) == 0; });
     };
     std::vector<std::string> env_store;
     for (char** e = environ; *e; ++e)
-      if (!replaced(*e)) env_store.emplace_back(*e);
+      if (!left_out(*e)) env_store.emplace_back(*e);
     for (auto& e : env_extra) env_store.push_back(e);
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
