@@ -1,10 +1,12 @@
-// A strict RFC 8259 JSON parser that records the line and column of every value and key.
+// A strict RFC 8259 JSON parser that records the line and column of every value and key, into a tree (parse_json) or
+// a tape (parse_json_tape): one lexer, two builders, so both give the same values, marks and messages.
 // Written by hand because nlohmann::json drops positions; it is also faster than going through yaml-cpp.
 #include <charconv>
 #include <cstring>
 #include <iterator>
 
 #include "emulator/doc/node.hpp"
+#include "emulator/doc/tape.hpp"
 #include "emulator/util/text.hpp"
 
 namespace apigw::doc {
@@ -15,30 +17,35 @@ struct Failure {
   std::string message;
 };
 
-class JsonParser {
- public:
-  JsonParser(std::string_view text, Document& doc, const ParseLimits& limits)
-      : p_(text.data()), end_(text.data() + text.size()), line_start_(p_), doc_(doc), limits_(limits) {
+// What both builders share: the position, the tokens, the limits and the messages.
+class Lexer {
+ protected:
+  Lexer(std::string_view text, const ParseLimits& limits)
+      : p_(text.data()), end_(text.data() + text.size()), line_start_(p_), limits_(limits) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") { p_ += 3; line_start_ = p_; }
   }
 
-  Node run() {
-    skip_ws();
-    Node root;
-    value(0, root);
-    skip_ws();
-    if (p_ != end_) fail("unexpected " + describe_here() + " after the end of the JSON value");
-    return root;
-  }
-
- private:
   const char* p_;
   const char* end_;
   const char* line_start_;
   uint32_t line_ = 1;
-  Document& doc_;
   const ParseLimits& limits_;
   size_t count_ = 0;
+
+  void finish_document() {
+    skip_ws();
+    if (p_ != end_) fail("unexpected " + describe_here() + " after the end of the JSON value");
+  }
+
+  // Called before each value; returns its mark.
+  Mark start_value() {
+    if (p_ >= end_) fail("unexpected end of input, expected a JSON value");
+    // A bound on memory: a 100 MB "[1,1,1,..." would otherwise become 50M values (2.4 GB).
+    if (++count_ > limits_.max_nodes) fail("document has more than " + std::to_string(limits_.max_nodes) + " values");
+    return here();
+  }
+  [[noreturn]] void fail_value() { fail("unexpected " + describe_here() + ", expected a JSON value"); }
+  bool at_number() const { return *p_ == '-' || (*p_ >= '0' && *p_ <= '9'); }
 
   Mark here() const { return {line_, static_cast<uint32_t>(p_ - line_start_) + 1}; }
 
@@ -71,27 +78,6 @@ class JsonParser {
     return p;
   }
 
-  // Each value is parsed into its place in the tree, `out` (a null node): an object's members and an array's items are
-  // made in their vector, keys and strings read straight into their std::string, so nothing is moved afterwards.
-  void value(size_t depth, Node& out) {
-    if (p_ >= end_) fail("unexpected end of input, expected a JSON value");
-    // A bound on memory: a 100 MB "[1,1,1,..." would otherwise become 50M values (2.4 GB).
-    if (++count_ > limits_.max_nodes) fail("document has more than " + std::to_string(limits_.max_nodes) + " values");
-    Mark m = here();
-    out.mark = m;
-    switch (*p_) {
-      case '{': return object(depth, out.members());
-      case '[': return array(depth, out.items());
-      case '"': return string(out.mutable_string());
-      case 't': literal("true"); out = Node::boolean(true, m); return;
-      case 'f': literal("false"); out = Node::boolean(false, m); return;
-      case 'n': literal("null"); return;
-      default:
-        if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) { out = number(m); return; }
-        fail("unexpected " + describe_here() + ", expected a JSON value");
-    }
-  }
-
   void literal(const char* word) {
     size_t n = std::strlen(word);
     if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0)
@@ -103,84 +89,38 @@ class JsonParser {
     if (depth >= limits_.max_depth)
       fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
   }
-
-  // How many members (items) the last object (array) that ended at each depth had. The next one at that depth reserves
-  // as many: in an array of like objects each one's vector is then allocated once, at its exact size.
-  std::vector<uint32_t> member_hints_, item_hints_;
-
-  template <class T>
-  void reserve_like_last(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
-    if (depth >= hints.size()) hints.resize(depth + 1);
-    values.reserve(hints[depth]);
-  }
-  // A vector that grew (no hint, or a smaller one) or kept a larger hint gives back what it does not use.
-  template <class T>
-  void finish(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
-    if (values.capacity() > values.size() + values.size() / 4) values.shrink_to_fit();
-    hints[depth] = static_cast<uint32_t>(values.size());
-  }
-
-  // Most keys of an object differ in their length or first byte: no call to memcmp for those.
-  static bool same_key(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
-  }
-
-  void object(size_t depth, std::vector<Member>& members) {
-    enter(depth);
+  [[noreturn]] void fail_key() { fail("unexpected " + describe_here() + ", expected a string key"); }
+  void colon() {
+    skip_ws();
+    if (p_ >= end_ || *p_ != ':') fail("unexpected " + describe_here() + ", expected ':' after key");
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == '}') { ++p_; return; }
-    reserve_like_last(members, member_hints_, depth);
-    for (;;) {
-      skip_ws();
-      if (p_ >= end_ || *p_ != '"') fail("unexpected " + describe_here() + ", expected a string key");
-      Member& member = members.emplace_back();
-      member.key_mark = here();
-      string(member.key);
-      skip_ws();
-      if (p_ >= end_ || *p_ != ':') fail("unexpected " + describe_here() + ", expected ':' after key");
-      ++p_;
-      skip_ws();
-      value(depth + 1, member.value);
-      for (size_t i = 0; i + 1 < members.size(); ++i)
-        if (same_key(members[i].key, member.key)) {
-          doc_.issues.push_back({member.key_mark,
-                                 "duplicate key '" + member.key + "' (first defined at line " +
-                                     std::to_string(members[i].key_mark.line) + ")",
-                                 false});
-          members.pop_back();  // the first one stays
-          break;
-        }
-      skip_ws();
-      if (p_ < end_ && *p_ == ',') { ++p_; continue; }
-      if (p_ < end_ && *p_ == '}') {
-        ++p_;
-        return finish(members, member_hints_, depth);
-      }
-      fail("unexpected " + describe_here() + ", expected ',' or '}'");
-    }
   }
-
-  void array(size_t depth, std::vector<Node>& items) {
-    enter(depth);
+  // After a member (an item): true when another follows, false at the end of the object (array).
+  bool next(char close) {
+    skip_ws();
+    if (p_ < end_ && *p_ == ',') { ++p_; return true; }
+    if (p_ < end_ && *p_ == close) { ++p_; return false; }
+    fail(close == '}' ? "unexpected " + describe_here() + ", expected ',' or '}'"
+                      : "unexpected " + describe_here() + ", expected ',' or ']'");
+  }
+  // An empty object (array): consumes it.
+  bool empty_container(char close) {
     ++p_;
     skip_ws();
-    if (p_ < end_ && *p_ == ']') { ++p_; return; }
-    reserve_like_last(items, item_hints_, depth);
-    for (;;) {
-      skip_ws();
-      value(depth + 1, items.emplace_back());
-      skip_ws();
-      if (p_ < end_ && *p_ == ',') { ++p_; continue; }
-      if (p_ < end_ && *p_ == ']') {
-        ++p_;
-        return finish(items, item_hints_, depth);
-      }
-      fail("unexpected " + describe_here() + ", expected ',' or ']'");
-    }
+    if (p_ < end_ && *p_ == close) { ++p_; return true; }
+    return false;
+  }
+  static std::string duplicate_message(std::string_view key, uint32_t first_line) {
+    return "duplicate key '" + std::string(key) + "' (first defined at line " + std::to_string(first_line) + ")";
   }
 
-  Node number(Mark m) {
+  struct Number {
+    bool is_float = false;
+    int64_t i = 0;
+    double d = 0;
+  };
+  Number number() {
     const char* start = p_;
     bool is_float = false;
     if (*p_ == '-') ++p_;
@@ -208,7 +148,7 @@ class JsonParser {
     if (!is_float) {
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(start, p_, v);
-      if (ec == std::errc() && ptr == p_) return Node::integer(v, m);
+      if (ec == std::errc() && ptr == p_) return {false, v, 0};
       // Integers beyond 64 bits fall through to double.
     }
     double d = 0;
@@ -217,7 +157,7 @@ class JsonParser {
       p_ = start;
       fail("number out of range");
     }
-    return Node::number(d, m);
+    return {true, 0, d};
   }
 
   static void append_utf8(std::string& out, uint32_t cp) {
@@ -327,6 +267,208 @@ class JsonParser {
   }
 };
 
+// Each value is parsed into its place in the tree, `out` (a null node): an object's members and an array's items are
+// made in their vector, keys and strings read straight into their std::string, so nothing is moved afterwards.
+class NodeParser : Lexer {
+ public:
+  NodeParser(std::string_view text, Document& doc, const ParseLimits& limits) : Lexer(text, limits), doc_(doc) {}
+
+  Node run() {
+    skip_ws();
+    Node root;
+    value(0, root);
+    finish_document();
+    return root;
+  }
+
+ private:
+  Document& doc_;
+
+  void value(size_t depth, Node& out) {
+    Mark m = start_value();
+    out.mark = m;
+    switch (*p_) {
+      case '{': return object(depth, out.members());
+      case '[': return array(depth, out.items());
+      case '"': return string(out.mutable_string());
+      case 't': literal("true"); out = Node::boolean(true, m); return;
+      case 'f': literal("false"); out = Node::boolean(false, m); return;
+      case 'n': literal("null"); return;
+      default:
+        if (!at_number()) fail_value();
+        Number n = number();
+        out = n.is_float ? Node::number(n.d, m) : Node::integer(n.i, m);
+    }
+  }
+
+  // How many members (items) the last object (array) that ended at each depth had. The next one at that depth reserves
+  // as many: in an array of like objects each one's vector is then allocated once, at its exact size.
+  std::vector<uint32_t> member_hints_, item_hints_;
+
+  template <class T>
+  void reserve_like_last(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
+    if (depth >= hints.size()) hints.resize(depth + 1);
+    values.reserve(hints[depth]);
+  }
+  // A vector that grew (no hint, or a smaller one) or kept a larger hint gives back what it does not use.
+  template <class T>
+  void finish(std::vector<T>& values, std::vector<uint32_t>& hints, size_t depth) {
+    if (values.capacity() > values.size() + values.size() / 4) values.shrink_to_fit();
+    hints[depth] = static_cast<uint32_t>(values.size());
+  }
+
+  // Most keys of an object differ in their length or first byte: no call to memcmp for those.
+  static bool same_key(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+  }
+
+  void object(size_t depth, std::vector<Member>& members) {
+    enter(depth);
+    if (empty_container('}')) return;
+    reserve_like_last(members, member_hints_, depth);
+    do {
+      skip_ws();
+      if (p_ >= end_ || *p_ != '"') fail_key();
+      Member& member = members.emplace_back();
+      member.key_mark = here();
+      string(member.key);
+      colon();
+      value(depth + 1, member.value);
+      for (size_t i = 0; i + 1 < members.size(); ++i)
+        if (same_key(members[i].key, member.key)) {
+          doc_.issues.push_back({member.key_mark, duplicate_message(member.key, members[i].key_mark.line), false});
+          members.pop_back();  // the first one stays
+          break;
+        }
+    } while (next('}'));
+    finish(members, member_hints_, depth);
+  }
+
+  void array(size_t depth, std::vector<Node>& items) {
+    enter(depth);
+    if (empty_container(']')) return;
+    reserve_like_last(items, item_hints_, depth);
+    do {
+      skip_ws();
+      value(depth + 1, items.emplace_back());
+    } while (next(']'));
+    finish(items, item_hints_, depth);
+  }
+
+};
+
+// Entries are appended in document order; a container's entry is completed (its size and span) when it closes. They
+// are referred to by index while the vector grows.
+class TapeParser : Lexer {
+ public:
+  TapeParser(std::string_view text, Tape& tape, std::vector<ParseIssue>& issues, const ParseLimits& limits)
+      : Lexer(text, limits), entries_(tape.entries()), text_(tape.text()), issues_(issues) {
+    // Unescaped strings are never longer than their source: the text never reallocates. About one entry per 12
+    // bytes of JSON is typical of request bodies; the vector grows past that if it must.
+    text_.reserve(std::max<size_t>(text.size(), 16));
+    entries_.reserve(text.size() / 12 + 4);
+  }
+
+  void run() {
+    if (static_cast<size_t>(end_ - p_) >= UINT32_MAX) fail("document larger than 4 GB");
+    skip_ws();
+    value(0);
+    finish_document();
+  }
+
+ private:
+  using Entry = Value::Entry;
+  std::vector<Entry>& entries_;
+  std::string& text_;
+  std::vector<ParseIssue>& issues_;
+
+  size_t push(Kind kind, Mark mark) {
+    Entry& e = entries_.emplace_back();
+    e.kind = kind;
+    e.mark = mark;
+    return entries_.size() - 1;
+  }
+  void close(size_t index, uint32_t count) {
+    entries_[index].size = count;
+    entries_[index].x.span = static_cast<uint32_t>(entries_.size() - index);
+  }
+  size_t after(size_t index) const {
+    const Entry& e = entries_[index];
+    return e.kind == Kind::Array || e.kind == Kind::Object ? index + e.x.span : index + 1;
+  }
+  void string_at(size_t index) {
+    size_t offset = text_.size();
+    string(text_);
+    entries_[index].x.offset = static_cast<uint32_t>(offset);
+    entries_[index].size = static_cast<uint32_t>(text_.size() - offset);
+  }
+  std::string_view text_of(size_t index) const {
+    return std::string_view(text_.data() + entries_[index].x.offset, entries_[index].size);
+  }
+
+  void value(size_t depth) {
+    Mark m = start_value();
+    switch (*p_) {
+      case '{': return object(depth, push(Kind::Object, m));
+      case '[': return array(depth, push(Kind::Array, m));
+      case '"': return string_at(push(Kind::String, m));
+      case 't': literal("true"); entries_[push(Kind::Bool, m)].b = true; return;
+      case 'f': literal("false"); entries_[push(Kind::Bool, m)].b = false; return;
+      case 'n': literal("null"); push(Kind::Null, m); return;
+      default: {
+        if (!at_number()) fail_value();
+        Number n = number();
+        if (n.is_float)
+          entries_[push(Kind::Float, m)].d = n.d;
+        else
+          entries_[push(Kind::Int, m)].i = n.i;
+      }
+    }
+  }
+
+  void object(size_t depth, size_t index) {
+    enter(depth);
+    uint32_t count = 0;
+    if (empty_container('}')) return close(index, 0);
+    do {
+      skip_ws();
+      if (p_ >= end_ || *p_ != '"') fail_key();
+      size_t key = push(Kind::String, here());
+      size_t text_before = text_.size();
+      string_at(key);
+      colon();
+      value(depth + 1);
+      bool duplicate = false;
+      std::string_view name = text_of(key);
+      for (size_t k = index + 1; k < key; k = after(k + 1))
+        if (text_of(k) == name) {
+          issues_.push_back({entries_[key].mark, duplicate_message(name, entries_[k].mark.line), false});
+          duplicate = true;  // the first one stays
+          break;
+        }
+      if (duplicate) {
+        entries_.resize(key);
+        text_.resize(text_before);
+      } else {
+        ++count;
+      }
+    } while (next('}'));
+    close(index, count);
+  }
+
+  void array(size_t depth, size_t index) {
+    enter(depth);
+    uint32_t count = 0;
+    if (empty_container(']')) return close(index, 0);
+    do {
+      skip_ws();
+      value(depth + 1);
+      ++count;
+    } while (next(']'));
+    close(index, count);
+  }
+};
+
 }  // namespace
 
 Document parse_json(std::string_view text, std::string path, const ParseLimits& limits) {
@@ -334,10 +476,28 @@ Document parse_json(std::string_view text, std::string path, const ParseLimits& 
   doc.path = std::move(path);
   doc.is_json = true;
   try {
-    JsonParser parser(text, doc, limits);
+    NodeParser parser(text, doc, limits);
     doc.root = parser.run();
   } catch (const Failure& f) {
     doc.root = Node();
+    doc.issues.push_back({f.mark, "invalid JSON: " + f.message, true});
+  }
+  return doc;
+}
+
+bool TapeDocument::ok() const {
+  for (const auto& issue : issues)
+    if (issue.fatal) return false;
+  return true;
+}
+
+TapeDocument parse_json_tape(std::string_view text, const ParseLimits& limits) {
+  TapeDocument doc;
+  try {
+    TapeParser parser(text, doc.tape, doc.issues, limits);
+    parser.run();
+  } catch (const Failure& f) {
+    doc.tape = Tape();
     doc.issues.push_back({f.mark, "invalid JSON: " + f.message, true});
   }
   return doc;

@@ -1076,7 +1076,7 @@ class Generator {
       if (!pattern_matches(p, s)) return false;
     if (!f.format.empty()) {
       format::Id id = format::lookup(f.format);
-      if (id != format::Id::Unknown && !format::check(id, doc::Node::string(s, {}), !legacy_)) return false;
+      if (id != format::Id::Unknown && !format::check_string(id, s, !legacy_)) return false;
     }
     return true;
   }
@@ -1494,7 +1494,7 @@ class Generator {
       return false;
     if (const doc::Node* v = n.find("format"); v && v->is_string()) {
       format::Id id = format::lookup(v->as_string());
-      if (id != format::Id::Unknown && !format::check(id, doc::Node::string(s, {}), !legacy_)) return false;
+      if (id != format::Id::Unknown && !format::check_string(id, s, !legacy_)) return false;
     }
     return true;
   }

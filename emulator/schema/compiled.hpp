@@ -187,9 +187,9 @@ struct Node {
   // when it has no fractional part, which `integral_floats` asks to check.
   uint8_t kinds = 0x7f;
   bool integral_floats = false;
-  bool type_ok(const doc::Node& inst) const {
-    return ((kinds >> static_cast<unsigned>(inst.kind)) & 1) ||
-           (integral_floats && inst.kind == doc::Kind::Float && value::is_integer(inst));
+  bool type_ok(doc::Value inst) const {
+    return ((kinds >> static_cast<unsigned>(inst.kind())) & 1) ||
+           (integral_floats && inst.kind() == doc::Kind::Float && value::is_integer(inst));
   }
 
   // `properties` by name: open addressing keyed by the name's first 8 bytes and its length, which also settle the

@@ -685,7 +685,7 @@ Id lookup(std::string_view name) {
   return Id::Unknown;
 }
 
-bool check(Id id, const doc::Node& v, bool idna) {
+bool check(Id id, doc::Value v, bool idna) {
   if (id == Id::Int32 || id == Id::Int64) {
     if (!v.is_number()) return true;
     if (!value::is_integer(v)) return false;
@@ -694,8 +694,10 @@ bool check(Id id, const doc::Node& v, bool idna) {
     return id == Id::Int32 ? d >= INT32_MIN && d <= INT32_MAX
                            : d >= -9223372036854775808.0 && d < 9223372036854775808.0;
   }
-  if (!v.is_string()) return true;
-  const std::string& s = v.as_string();
+  return !v.is_string() || check_string(id, v.as_string(), idna);
+}
+
+bool check_string(Id id, std::string_view s, bool idna) {
   switch (id) {
     case Id::DateTime:
       return date_time(s);
@@ -720,7 +722,7 @@ bool check(Id id, const doc::Node& v, bool idna) {
     case Id::Byte:
       return base64(s);
     case Id::Regex:
-      return regex(s);
+      return regex(std::string(s));
     case Id::Duration:
       return duration(s);
     case Id::JsonPointer:

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "emulator/doc/node.hpp"
+#include "emulator/doc/tape.hpp"
 
 namespace apigw::schema::format {
 
@@ -56,6 +57,8 @@ std::string regex_refusal(std::string_view source);
 bool translate_unicode_properties(std::string_view source, std::string& out, std::string& error);
 // True when `value` satisfies the format (values of other types than the format constrains pass). `idna`: host
 // names follow IDNA (2020-12: "--" in positions 3-4 only in "xn--" labels) rather than RFC 1123 alone.
-bool check(Id id, const doc::Node& value, bool idna = false);
+bool check(Id id, doc::Value value, bool idna = false);
+// The same for a string.
+bool check_string(Id id, std::string_view s, bool idna = false);
 
 }  // namespace apigw::schema::format

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emulator/doc/node.hpp"
+#include "emulator/doc/tape.hpp"
 
 namespace apigw::schema {
 
@@ -76,6 +77,10 @@ class Schema {
                                                     const doc::Node* entry, const std::string& entry_pointer,
                                                     const CompileOptions& options, std::vector<std::string>& errors);
 
+  // Instances are walked as tapes: a JSON body parsed with doc::parse_json_tape is validated as it is; a tree is
+  // copied into a tape first.
+  std::vector<Error> validate(doc::Value instance, const ValidateOptions& options = {}) const;
+  bool is_valid(doc::Value instance, Direction direction = Direction::None) const;
   std::vector<Error> validate(const doc::Node& instance, const ValidateOptions& options = {}) const;
   bool is_valid(const doc::Node& instance, Direction direction = Direction::None) const;
 

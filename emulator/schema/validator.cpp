@@ -12,8 +12,9 @@ namespace apigw::schema {
 namespace {
 
 struct Segment {
-  const std::string* key = nullptr;
-  size_t index = 0;
+  std::string_view key;  // a member's name, or
+  size_t index = 0;      // an item's index
+  bool named = false;
 };
 
 // What in-place subschemas evaluated, for unevaluatedProperties / unevaluatedItems.
@@ -65,7 +66,7 @@ class Validator {
   Validator(const Compiled& c, const ValidateOptions& o, std::vector<Error>* errors)
       : c_(c), o_(o), errors_(errors), limit_(o.max_errors), max_depth_(std::min(o.max_depth, k_max_depth_limit)) {}
 
-  bool validate(const Node& s, const doc::Node& inst, Annotations* ann);
+  bool validate(const Node& s, doc::Value inst, Annotations* ann);
 
  private:
   const Compiled& c_;
@@ -83,8 +84,8 @@ class Validator {
     std::string p;
     for (const auto& seg : path_) {
       p += '/';
-      if (seg.key)
-        p += escape_pointer_token(*seg.key);
+      if (seg.named)
+        p += escape_pointer_token(seg.key);
       else
         p += std::to_string(seg.index);
     }
@@ -93,7 +94,7 @@ class Validator {
 
   // Records an error; returns true when validation of the current node should go on.
   template <class Message>
-  bool report(const Node& s, std::string_view keyword, const doc::Node& inst, Message&& message) {
+  bool report(const Node& s, std::string_view keyword, doc::Value inst, Message&& message) {
     if (!errors_) return false;
     if (full()) return false;
     std::string where = s.loc;
@@ -101,12 +102,12 @@ class Validator {
       where += '/';
       where += keyword;
     }
-    errors_->push_back({pointer(), std::move(where), inst.mark, message()});
+    errors_->push_back({pointer(), std::move(where), inst.mark(), message()});
     return !full();
   }
 
   // Yes/no, no errors recorded.
-  bool probe(const Node& s, const doc::Node& inst, Annotations* ann) {
+  bool probe(const Node& s, doc::Value inst, Annotations* ann) {
     auto* saved = errors_;
     errors_ = nullptr;
     bool ok = validate(s, inst, ann);
@@ -114,13 +115,15 @@ class Validator {
     return ok;
   }
 
-  bool child(const Node& s, const doc::Node& inst, const std::string* key, size_t index) {
+  bool child(const Node& s, doc::Value inst, Segment segment) {
     if (!errors_) return validate(s, inst, nullptr);  // locations are only needed for errors
-    path_.push_back({key, index});
+    path_.push_back(segment);
     bool ok = validate(s, inst, nullptr);
     path_.pop_back();
     return ok;
   }
+  static Segment at_key(std::string_view name) { return {name, 0, true}; }
+  static Segment at_index(size_t index) { return {{}, index, false}; }
 
   static bool flag(const Node* n, bool Node::*member) {
     for (int hops = 0; n && hops < 16; ++hops, n = n->ref)
@@ -130,25 +133,24 @@ class Validator {
 
   // The yes/no form of check_scalar (all a leaf node checks): the type is one shift; the rest only when the node has
   // more keywords on the value.
-  bool scalar_ok(const Node& s, const doc::Node& inst) const {
+  bool scalar_ok(const Node& s, doc::Value inst) const {
     if (!s.type_ok(inst)) return false;
     if (!s.has_value_keywords) return true;
     if (s.string_enum_only && inst.is_string()) return s.enum_has_string(inst.as_string());
     return value_ok(s, inst);
   }
-  bool value_ok(const Node& s, const doc::Node& inst) const;
-  void closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
-                      const doc::Node& inst);
-  bool validate_keywords(const Node& s, const doc::Node& inst, Annotations* a);
+  bool value_ok(const Node& s, doc::Value inst) const;
+  void closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches, doc::Value inst);
+  bool validate_keywords(const Node& s, doc::Value inst, Annotations* a);
   // Off the hot path of validate(), so its frame stays small.
-  [[gnu::noinline]] bool refuse(const Node& s, const doc::Node& inst);
-  [[gnu::noinline]] bool validate_unevaluated(const Node& s, const doc::Node& inst, Annotations* ann);
+  [[gnu::noinline]] bool refuse(const Node& s, doc::Value inst);
+  [[gnu::noinline]] bool validate_unevaluated(const Node& s, doc::Value inst, Annotations* ann);
   // One function per group of keywords keeps the frame of each recursion level small (sanitizer builds especially).
-  [[gnu::noinline]] bool check_scalar(const Node& s, const doc::Node& inst);
-  [[gnu::noinline]] bool check_array(const Node& s, const doc::Node& inst, Annotations* a);
-  [[gnu::noinline]] bool check_object(const Node& s, const doc::Node& inst, Annotations* a);
-  [[gnu::noinline]] bool object_ok(const Node& s, const doc::Node& inst);
-  [[gnu::noinline]] bool check_applicators(const Node& s, const doc::Node& inst, Annotations* a);
+  [[gnu::noinline]] bool check_scalar(const Node& s, doc::Value inst);
+  [[gnu::noinline]] bool check_array(const Node& s, doc::Value inst, Annotations* a);
+  [[gnu::noinline]] bool check_object(const Node& s, doc::Value inst, Annotations* a);
+  [[gnu::noinline]] bool object_ok(const Node& s, doc::Value inst);
+  [[gnu::noinline]] bool check_applicators(const Node& s, doc::Value inst, Annotations* a);
 };
 
 // When every branch fails, report the one that came closest: one that got inside the value rather than one of
@@ -156,7 +158,7 @@ class Validator {
 // several tie with a single enum/const (or a single type) error at the same place, they are merged into one error
 // listing every alternative ("expected one of "path", "query", got string "body"").
 void Validator::closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches,
-                               const doc::Node& inst) {
+                               doc::Value inst) {
   std::vector<std::vector<Error>> results;
   auto* saved = errors_;
   size_t saved_limit = limit_;
@@ -283,7 +285,7 @@ void Validator::closest_branch(const Node& s, const char* keyword, const std::ve
   } while (0)
 
 // `enum`, with `nullable` letting null through in OpenAPI 3.0.
-bool enum_contains(const Node& s, const doc::Node& inst) {
+bool enum_contains(const Node& s, doc::Value inst) {
   if (s.nullable && inst.is_null()) return true;
   if (s.enum_all_strings) return inst.is_string() && s.enum_has_string(inst.as_string());
   for (const auto& e : s.enum_values->items())
@@ -292,7 +294,7 @@ bool enum_contains(const Node& s, const doc::Node& inst) {
 }
 
 // scalar_ok() past the type.
-bool Validator::value_ok(const Node& s, const doc::Node& inst) const {
+bool Validator::value_ok(const Node& s, doc::Value inst) const {
   if (s.enum_values && !enum_contains(s, inst)) return false;
   if (s.const_value && !value::equal(*s.const_value, inst)) return false;
   if (inst.is_number() && s.has_number_keywords) {
@@ -305,7 +307,7 @@ bool Validator::value_ok(const Node& s, const doc::Node& inst) const {
         !format::check(s.format, inst))
       return false;
   } else if (inst.is_string() && s.has_string_keywords) {
-    const std::string& str = inst.as_string();
+    std::string_view str = inst.as_string();
     if (s.min_length >= 0 || s.max_length >= 0) {
       size_t n = value::code_points(str);
       if (s.min_length >= 0 && n < static_cast<size_t>(s.min_length)) return false;
@@ -319,7 +321,7 @@ bool Validator::value_ok(const Node& s, const doc::Node& inst) const {
   return true;
 }
 
-bool Validator::validate(const Node& s, const doc::Node& inst, Annotations* ann) {
+bool Validator::validate(const Node& s, doc::Value inst, Annotations* ann) {
   if (s.leaf && !errors_) return scalar_ok(s, inst);
   if (s.is_bool || depth_ >= max_depth_) return refuse(s, inst);
   ++depth_;
@@ -333,7 +335,7 @@ bool Validator::validate(const Node& s, const doc::Node& inst, Annotations* ann)
 }
 
 // A boolean schema, or evaluation past max_depth.
-bool Validator::refuse(const Node& s, const doc::Node& inst) {
+bool Validator::refuse(const Node& s, doc::Value inst) {
   if (s.is_bool) {
     if (s.bool_value) return true;
     if (!errors_ || full()) return false;
@@ -349,14 +351,14 @@ bool Validator::refuse(const Node& s, const doc::Node& inst) {
 }
 
 // unevaluatedProperties/unevaluatedItems need the annotations of this node's keywords, passed up only when valid.
-bool Validator::validate_unevaluated(const Node& s, const doc::Node& inst, Annotations* ann) {
+bool Validator::validate_unevaluated(const Node& s, doc::Value inst, Annotations* ann) {
   Annotations local;
   bool ok = validate_keywords(s, inst, &local);
   if (ok && ann) ann->merge(local);
   return ok;
 }
 
-bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotations* a) {
+bool Validator::validate_keywords(const Node& s, doc::Value inst, Annotations* a) {
   bool valid = true;
   if (s.ref) APIGW_CHECK(validate(*s.ref, inst, a));
   if (s.ref_only) return valid;
@@ -393,7 +395,7 @@ bool Validator::validate_keywords(const Node& s, const doc::Node& inst, Annotati
 }
 
 // Keywords on the value itself (type, enum, const, numbers, strings): no recursion.
-bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
+bool Validator::check_scalar(const Node& s, doc::Value inst) {
   bool valid = true;
   if (!s.type_ok(inst))
     APIGW_FAIL("type", "expected " + type_list(s.types, s.nullable) + ", got " + value::describe(inst));
@@ -420,7 +422,7 @@ bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
         !format::check(s.format, inst))
       APIGW_FAIL("format", "expected an " + s.format_name + " value, got " + value::describe(inst));
   } else if (inst.is_string() && s.has_string_keywords) {
-    const std::string& str = inst.as_string();
+    std::string_view str = inst.as_string();
     if (s.min_length >= 0 || s.max_length >= 0) {
       size_t n = value::code_points(str);
       if (s.min_length >= 0 && n < static_cast<size_t>(s.min_length))
@@ -447,41 +449,47 @@ bool Validator::check_scalar(const Node& s, const doc::Node& inst) {
   return valid;
 }
 
-bool Validator::check_array(const Node& s, const doc::Node& inst, Annotations* a) {
+bool Validator::check_array(const Node& s, doc::Value inst, Annotations* a) {
   bool valid = true;
-  const auto& items = inst.items();
-  if (s.min_items >= 0 && items.size() < static_cast<size_t>(s.min_items))
-    APIGW_FAIL("minItems",
-               "expected at least " + count_of(s.min_items, "item") + ", got " + std::to_string(items.size()));
-  if (s.max_items >= 0 && items.size() > static_cast<size_t>(s.max_items))
-    APIGW_FAIL("maxItems",
-               "expected at most " + count_of(s.max_items, "item") + ", got " + std::to_string(items.size()));
-  if (size_t i = 0, j = 0; s.unique_items && value::find_duplicate(items, i, j))
+  const size_t size = inst.size();
+  if (s.min_items >= 0 && size < static_cast<size_t>(s.min_items))
+    APIGW_FAIL("minItems", "expected at least " + count_of(s.min_items, "item") + ", got " + std::to_string(size));
+  if (s.max_items >= 0 && size > static_cast<size_t>(s.max_items))
+    APIGW_FAIL("maxItems", "expected at most " + count_of(s.max_items, "item") + ", got " + std::to_string(size));
+  if (size_t i = 0, j = 0; s.unique_items && value::find_duplicate(inst.to_node().items(), i, j))
     APIGW_FAIL("uniqueItems",
                "expected unique items, but items " + std::to_string(i) + " and " + std::to_string(j) + " are equal");
-  size_t prefix = std::min(s.prefix_items.size(), items.size());
-  for (size_t i = 0; i < prefix; ++i) APIGW_CHECK(child(*s.prefix_items[i], items[i], nullptr, i));
-  if (a) a->prefix = std::max(a->prefix, prefix);
-  if (s.items) {
-    const Node& is = *s.items;
-    if (!errors_) {  // no locations to track: the loop calls the checks directly
-      for (size_t i = prefix; i < items.size(); ++i)
-        if (!(is.leaf ? scalar_ok(is, items[i]) : validate(is, items[i], nullptr))) return false;
+  const size_t prefix = std::min(s.prefix_items.size(), size);
+  size_t i = 0;
+  for (doc::Value item : inst.items()) {
+    if (i < prefix) {
+      APIGW_CHECK(child(*s.prefix_items[i], item, at_index(i)));
+    } else if (s.items) {
+      const Node& is = *s.items;
+      if (!errors_) {  // no locations to track: the checks are called directly
+        if (!(is.leaf ? scalar_ok(is, item) : validate(is, item, nullptr))) return false;
+      } else {
+        APIGW_CHECK(child(is, item, at_index(i)));
+      }
     } else {
-      for (size_t i = prefix; i < items.size(); ++i) APIGW_CHECK(child(is, items[i], nullptr, i));
+      break;
     }
-    if (a) a->all_items = true;
+    ++i;
   }
+  if (a) a->prefix = std::max(a->prefix, prefix);
+  if (s.items && a) a->all_items = true;
   if (s.contains) {
     size_t matches = 0;
-    for (size_t i = 0; i < items.size(); ++i) {
-      path_.push_back({nullptr, i});
-      bool ok = probe(*s.contains, items[i], nullptr);
+    i = 0;
+    for (doc::Value item : inst.items()) {
+      path_.push_back(at_index(i));
+      bool ok = probe(*s.contains, item, nullptr);
       path_.pop_back();
       if (ok) {
         ++matches;
         if (a) a->contained.push_back(i);
       }
+      ++i;
     }
     if (matches < static_cast<size_t>(s.min_contains))
       APIGW_FAIL(s.min_contains == 1 ? "contains" : "minContains",
@@ -494,15 +502,15 @@ bool Validator::check_array(const Node& s, const doc::Node& inst, Annotations* a
   return valid;
 }
 
-bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* a) {
+bool Validator::check_object(const Node& s, doc::Value inst, Annotations* a) {
   bool valid = true;
-  const auto& members = inst.members();
-  if (s.min_props >= 0 && members.size() < static_cast<size_t>(s.min_props))
+  const size_t size = inst.size();
+  if (s.min_props >= 0 && size < static_cast<size_t>(s.min_props))
     APIGW_FAIL("minProperties",
-               "expected at least " + count_of(s.min_props, "property") + ", got " + std::to_string(members.size()));
-  if (s.max_props >= 0 && members.size() > static_cast<size_t>(s.max_props))
+               "expected at least " + count_of(s.min_props, "property") + ", got " + std::to_string(size));
+  if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props))
     APIGW_FAIL("maxProperties",
-               "expected at most " + count_of(s.max_props, "property") + ", got " + std::to_string(members.size()));
+               "expected at most " + count_of(s.max_props, "property") + ", got " + std::to_string(size));
   for (const auto& name : s.required) {
     if (inst.find(name)) continue;
     if (o_.direction != Direction::None) {
@@ -513,7 +521,7 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
     }
     APIGW_FAIL("required", "missing required property '" + name + "'");
   }
-  for (const auto& m : members) {
+  for (const doc::Value::Member m : inst.members()) {
     bool matched = false;
     const Node::Property* p = s.find_property(m.key);
     const Node* ps = p ? p->schema : nullptr;
@@ -522,18 +530,20 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
       APIGW_CHECK(ps->leaf ? scalar_ok(*ps, m.value) : validate(*ps, m.value, nullptr));
     } else if (ps) {
       matched = true;
-      path_.push_back({&m.key, 0});
+      path_.push_back(at_key(m.key));
       if (o_.direction == Direction::Request && flag(ps, &Node::read_only)) {
         valid = false;
-        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/readOnly", m.value,
-                    [&] { return "property '" + m.key + "' is read-only and must not be sent in a request"; })) {
+        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/readOnly", m.value, [&] {
+              return "property '" + std::string(m.key) + "' is read-only and must not be sent in a request";
+            })) {
           path_.pop_back();
           return false;
         }
       } else if (o_.direction == Direction::Response && flag(ps, &Node::write_only)) {
         valid = false;
-        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/writeOnly", m.value,
-                    [&] { return "property '" + m.key + "' is write-only and must not appear in a response"; })) {
+        if (!report(s, "properties/" + escape_pointer_token(m.key) + "/writeOnly", m.value, [&] {
+              return "property '" + std::string(m.key) + "' is write-only and must not appear in a response";
+            })) {
           path_.pop_back();
           return false;
         }
@@ -545,19 +555,20 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
     for (const auto& [re, pattern_schema] : s.pattern_properties) {
       if (!re.search(m.key)) continue;
       matched = true;
-      APIGW_CHECK(child(*pattern_schema, m.value, &m.key, 0));
+      APIGW_CHECK(child(*pattern_schema, m.value, at_key(m.key)));
     }
     if (!matched && s.additional_properties) {
       matched = true;
       const Node& ap = *s.additional_properties;
       if (ap.is_bool && !ap.bool_value) {
-        path_.push_back({&m.key, 0});
+        path_.push_back(at_key(m.key));
         valid = false;
-        bool go_on = report(s, "additionalProperties", m.value, [&] { return "unexpected property '" + m.key + "'"; });
+        bool go_on = report(s, "additionalProperties", m.value,
+                            [&] { return "unexpected property '" + std::string(m.key) + "'"; });
         path_.pop_back();
         if (!go_on) return false;
       } else {
-        APIGW_CHECK(child(ap, m.value, &m.key, 0));
+        APIGW_CHECK(child(ap, m.value, at_key(m.key)));
       }
     }
     if (matched && a) a->props.push_back(m.key);
@@ -574,9 +585,9 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
   for (const auto& [name, ds] : s.dependent_schemas)
     if (inst.find(name)) APIGW_CHECK(validate(*ds, inst, a));
   if (s.property_names) {
-    for (const auto& m : members) {
-      doc::Node key = doc::Node::string(m.key, m.key_mark);
-      APIGW_CHECK(child(*s.property_names, key, &m.key, 0));
+    for (const doc::Value::Member m : inst.members()) {
+      doc::Tape key = doc::Tape::from_node(doc::Node::string(std::string(m.key), m.key_mark));
+      APIGW_CHECK(child(*s.property_names, key.root(), at_key(m.key)));
     }
   }
   return valid;
@@ -584,15 +595,15 @@ bool Validator::check_object(const Node& s, const doc::Node& inst, Annotations* 
 
 // The yes/no form of check_object when no annotations are collected and no direction applies, in the same order
 // (a missing required property fails before any pattern is run on the members).
-bool Validator::object_ok(const Node& s, const doc::Node& inst) {
-  const auto& members = inst.members();
-  if (s.min_props >= 0 && members.size() < static_cast<size_t>(s.min_props)) return false;
-  if (s.max_props >= 0 && members.size() > static_cast<size_t>(s.max_props)) return false;
+bool Validator::object_ok(const Node& s, doc::Value inst) {
+  const size_t size = inst.size();
+  if (s.min_props >= 0 && size < static_cast<size_t>(s.min_props)) return false;
+  if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props)) return false;
   for (const auto& name : s.required)
     if (!inst.find(name)) return false;
   const bool patterns = !s.pattern_properties.empty();
   const Node* additional = s.additional_properties;
-  for (const auto& m : members) {
+  for (const doc::Value::Member m : inst.members()) {
     const Node::Property* p = s.find_property(m.key);
     if (p) {
       const Node& ps = *p->schema;
@@ -615,34 +626,36 @@ bool Validator::object_ok(const Node& s, const doc::Node& inst) {
   for (const auto& [name, ds] : s.dependent_schemas)
     if (inst.find(name) && !validate(*ds, inst, nullptr)) return false;
   if (s.property_names)
-    for (const auto& m : members)
-      if (!validate(*s.property_names, doc::Node::string(m.key, m.key_mark), nullptr)) return false;
+    for (const doc::Value::Member m : inst.members()) {
+      doc::Tape key = doc::Tape::from_node(doc::Node::string(std::string(m.key), m.key_mark));
+      if (!validate(*s.property_names, key.root(), nullptr)) return false;
+    }
   return true;
 }
 
 // allOf/anyOf/oneOf/not/if and the discriminator, then unevaluated*: after everything else, using what the other
 // keywords evaluated.
-bool Validator::check_applicators(const Node& s, const doc::Node& inst, Annotations* a) {
+bool Validator::check_applicators(const Node& s, doc::Value inst, Annotations* a) {
   bool valid = true;
   // In-place applicators.
   for (const Node* b : s.all_of) APIGW_CHECK(validate(*b, inst, a));
   bool discriminated = false;
   if (!s.discriminator.empty() && inst.is_object() && (!s.one_of.empty() || !s.any_of.empty())) {
     discriminated = true;
-    const doc::Node* v = inst.find(s.discriminator);
+    const doc::Value v = inst.find(s.discriminator);
     const Node* target = nullptr;
-    if (v && v->is_string())
+    if (v && v.is_string())
       for (const auto& [name, n] : s.discriminator_map)
-        if (name == v->as_string()) target = n;
+        if (name == v.as_string()) target = n;
     if (!v) {
       APIGW_FAIL("discriminator", "missing required property '" + s.discriminator + "' (the discriminator)");
     } else if (!target) {
-      path_.push_back({&s.discriminator, 0});
+      path_.push_back(at_key(s.discriminator));
       valid = false;
-      bool go_on = report(s, "discriminator", *v, [&] {
+      bool go_on = report(s, "discriminator", v, [&] {
         std::string names;
         for (const auto& [name, n] : s.discriminator_map) names += (names.empty() ? "'" : ", '") + name + "'";
-        return "expected one of the discriminator values " + names + ", got " + value::describe(*v);
+        return "expected one of the discriminator values " + names + ", got " + value::describe(v);
       });
       path_.pop_back();
       if (!go_on) return false;
@@ -703,38 +716,40 @@ bool Validator::check_applicators(const Node& s, const doc::Node& inst, Annotati
 
   // Unevaluated: after everything else, using what the other keywords evaluated.
   if (s.unevaluated_items && inst.is_array() && a) {
-    const auto& items = inst.items();
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (a->has_item(i)) continue;
+    size_t i = 0;
+    for (doc::Value item : inst.items()) {
+      const size_t index = i++;
+      if (a->has_item(index)) continue;
       const Node& ui = *s.unevaluated_items;
       if (ui.is_bool && !ui.bool_value) {
-        path_.push_back({nullptr, i});
+        path_.push_back(at_index(index));
         valid = false;
-        bool go_on = report(s, "unevaluatedItems", items[i], [&] { return "unexpected item " + std::to_string(i); });
+        bool go_on = report(s, "unevaluatedItems", item, [&] { return "unexpected item " + std::to_string(index); });
         path_.pop_back();
         if (!go_on) return false;
       } else {
-        APIGW_CHECK(child(ui, items[i], nullptr, i));
+        APIGW_CHECK(child(ui, item, at_index(index)));
       }
     }
     if (valid) a->all_items = true;
   }
   if (s.unevaluated_properties && inst.is_object() && a) {
-    for (const auto& m : inst.members()) {
+    for (const doc::Value::Member m : inst.members()) {
       if (a->has_prop(m.key)) continue;
       const Node& up = *s.unevaluated_properties;
       if (up.is_bool && !up.bool_value) {
-        path_.push_back({&m.key, 0});
+        path_.push_back(at_key(m.key));
         valid = false;
-        bool go_on = report(s, "unevaluatedProperties", m.value, [&] { return "unexpected property '" + m.key + "'"; });
+        bool go_on = report(s, "unevaluatedProperties", m.value,
+                            [&] { return "unexpected property '" + std::string(m.key) + "'"; });
         path_.pop_back();
         if (!go_on) return false;
       } else {
-        APIGW_CHECK(child(up, m.value, &m.key, 0));
+        APIGW_CHECK(child(up, m.value, at_key(m.key)));
       }
     }
     if (valid)
-      for (const auto& m : inst.members()) a->props.push_back(m.key);
+      for (const doc::Value::Member m : inst.members()) a->props.push_back(m.key);
   }
   return valid;
 }
@@ -744,20 +759,28 @@ bool Validator::check_applicators(const Node& s, const doc::Node& inst, Annotati
 
 }  // namespace
 
-std::vector<Error> Schema::validate(const doc::Node& instance, const ValidateOptions& options) const {
+std::vector<Error> Schema::validate(doc::Value instance, const ValidateOptions& options) const {
   std::vector<Error> errors;
   Validator v(*c_, options, &errors);
   bool ok = v.validate(*c_->entry, instance, nullptr);
   if (!ok && errors.empty())
-    errors.push_back({"", c_->entry->loc, instance.mark, "the value does not match the schema"});
+    errors.push_back({"", c_->entry->loc, instance.mark(), "the value does not match the schema"});
   return errors;
 }
 
-bool Schema::is_valid(const doc::Node& instance, Direction direction) const {
+bool Schema::is_valid(doc::Value instance, Direction direction) const {
   ValidateOptions options;
   options.direction = direction;
   Validator v(*c_, options, nullptr);
   return v.validate(*c_->entry, instance, nullptr);
+}
+
+std::vector<Error> Schema::validate(const doc::Node& instance, const ValidateOptions& options) const {
+  return validate(doc::Tape::from_node(instance).root(), options);
+}
+
+bool Schema::is_valid(const doc::Node& instance, Direction direction) const {
+  return is_valid(doc::Tape::from_node(instance).root(), direction);
 }
 
 }  // namespace apigw::schema

@@ -51,20 +51,26 @@ bool pow10(int n, Int128& out) {
   return true;
 }
 
-}  // namespace
-
-bool is_integer(const doc::Node& n) {
-  if (n.kind == doc::Kind::Int) return true;
-  if (n.kind != doc::Kind::Float) return false;
-  double d = n.as_double();
-  return std::isfinite(d) && std::floor(d) == d;
-}
-
-int compare_numbers(const doc::Node& a, const doc::Node& b) {
+// doc::Node and doc::Value share these accessors (is_int, as_int, as_double, is_number).
+template <class A, class B>
+int compare(const A& a, const B& b) {
   if (a.is_int() && b.is_int()) return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
   double x = a.as_double(), y = b.as_double();
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+bool integral(doc::Kind kind, double d) {
+  if (kind == doc::Kind::Int) return true;
+  return kind == doc::Kind::Float && std::isfinite(d) && std::floor(d) == d;
+}
+
+}  // namespace
+
+bool is_integer(const doc::Node& n) { return integral(n.kind, n.as_double()); }
+bool is_integer(doc::Value v) { return integral(v.kind(), v.as_double()); }
+
+int compare_numbers(const doc::Node& a, const doc::Node& b) { return compare(a, b); }
+int compare_numbers(doc::Value a, const doc::Node& b) { return compare(a, b); }
 
 bool equal(const doc::Node& a, const doc::Node& b) {
   if (a.is_number() && b.is_number()) return compare_numbers(a, b) == 0;
@@ -95,7 +101,37 @@ bool equal(const doc::Node& a, const doc::Node& b) {
   }
 }
 
-bool is_multiple_of(const doc::Node& x, const doc::Node& m) {
+bool equal(const doc::Node& a, doc::Value b) {
+  if (a.is_number() && b.is_number()) return compare(b, a) == 0;
+  if (a.kind != b.kind()) return false;
+  switch (a.kind) {
+    case doc::Kind::Null:
+      return true;
+    case doc::Kind::Bool:
+      return a.as_bool() == b.as_bool();
+    case doc::Kind::String:
+      return a.as_string() == b.as_string();
+    case doc::Kind::Array: {
+      if (a.items().size() != b.size()) return false;
+      size_t i = 0;
+      for (doc::Value item : b.items())
+        if (!equal(a.items()[i++], item)) return false;
+      return true;
+    }
+    case doc::Kind::Object: {
+      if (a.members().size() != b.size()) return false;
+      for (const auto& m : a.members()) {
+        doc::Value other = b.find(m.key);
+        if (!other || !equal(m.value, other)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool is_multiple_of(doc::Value x, const doc::Node& m) {
   if (x.is_int() && m.is_int()) return m.as_int() == 0 ? false : x.as_int() % m.as_int() == 0;
   double xd = x.as_double(), md = m.as_double();
   if (md == 0 || !std::isfinite(xd)) return false;
@@ -176,7 +212,7 @@ bool find_duplicate(const std::vector<doc::Node>& items, size_t& first, size_t& 
   return found;
 }
 
-size_t code_points(const std::string& s) {
+size_t code_points(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
@@ -211,6 +247,19 @@ std::string shorten(std::string_view text, size_t limit) {
 }
 
 std::string to_text(const doc::Node& n, size_t limit) { return shorten(n.to_json().dump(), limit); }
+
+std::string describe(doc::Value v) {
+  switch (v.kind()) {
+    case doc::Kind::Null:
+      return "null";
+    case doc::Kind::Object:
+      return "object";
+    case doc::Kind::Array:
+      return "array";
+    default:
+      return describe(v.to_node());  // a scalar: cheap to copy
+  }
+}
 
 std::string describe(const doc::Node& n) {
   switch (n.kind) {
