@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "emulator/doc/tape.hpp"
 #include "emulator/mock/generate.hpp"
 #include "emulator/schema/source.hpp"
 #include "emulator/server/gateway.hpp"
@@ -108,8 +109,8 @@ std::vector<std::string> split(const std::string& text, char delimiter) {
   return out;
 }
 
-std::string parse_error_text(const doc::Document& d) {
-  for (const auto& issue : d.issues)
+std::string parse_error_text(const std::vector<doc::ParseIssue>& issues) {
+  for (const auto& issue : issues)
     if (issue.fatal) return "line " + std::to_string(issue.mark.line) + ", column " + std::to_string(issue.mark.col) + ": " + issue.message;
   return "unreadable";
 }
@@ -523,13 +524,15 @@ RequestVerdict Contract::check_request(const httplib::Request& req, const router
       }
       std::string spec_type = base_media_type(media->spec->name);
       if (media->schema && is_json_media(spec_type) && (type.empty() || is_json_media(type))) {
-        doc::Document d = doc::parse_json(req.body, "body");
+        doc::TapeDocument d = doc::parse_json_tape(req.body);
         if (!d.ok()) {
           v.status = 400;
-          v.violations.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d)});
+          v.violations.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues)});
           return v;
         }
-        add_violations(v.violations, media->schema->validate(d.root, options), "body");
+        // Most bodies are valid: the fast yes/no walk first, the one that gathers errors only when it says no.
+        if (!media->schema->is_valid(d.tape.root(), options.direction))
+          add_violations(v.violations, media->schema->validate(d.tape.root(), options), "body");
       } else if (media->schema && spec_type == "application/x-www-form-urlencoded") {
         add_violations(v.violations, media->schema->validate(parse_form(*spec_.spec, media->spec->schema, req.body), options),
                        "body");
@@ -716,15 +719,16 @@ std::vector<Violation> Contract::check_response(int status, const std::string& c
     return out;
   }
   if (media->schema && is_json_media(type)) {
-    doc::Document d = doc::parse_json(body, "body");
+    doc::TapeDocument d = doc::parse_json_tape(body);
     if (!d.ok()) {
-      out.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d)});
+      out.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues)});
       return out;
     }
     schema::ValidateOptions options;
     options.max_errors = 10;
     options.direction = schema::Direction::Response;
-    add_violations(out, media->schema->validate(d.root, options), "body");
+    if (!media->schema->is_valid(d.tape.root(), options.direction))
+      add_violations(out, media->schema->validate(d.tape.root(), options), "body");
   }
   return out;
 }
