@@ -5,10 +5,10 @@
 # OpenAPI 3.0 meta-schema. Prints throughputs and ratios (apigw / ajv); never a pass/fail.
 # Two things are timed, on both sides alike (yes/no, first error stops it; the schema compiled beforehand, warm-up
 # calls made, reading the file outside the timed loop):
-# - validate only: an instance already parsed (ajv: a JS object from JSON.parse; apigw: a doc::Node tree);
+# - validate only: an instance already parsed (ajv: a JS object from JSON.parse; apigw: a doc::Tape);
 # - bytes to verdict, what a gateway's caller waits for: the body's text parsed and validated (ajv: JSON.parse of a
-#   JS string, then validate; apigw: doc::parse_json as the emulator does, is_valid, the tree freed). Decoding the
-#   bytes into a JS string (Buffer.toString) is left out of ajv's time.
+#   JS string, then validate; apigw: doc::parse_json_tape into a reused tape, as the emulator's server threads do,
+#   then is_valid). Decoding the bytes into a JS string (Buffer.toString) is left out of ajv's time.
 #   bash bench/schema.sh [--bodies N] [--iterations N]
 # Env: SPEC (default ../shared/corpus/large/api.github.com.json), APIGW (default build/release/apigw; built with
 # `bash .ci/dev build` when missing).
@@ -158,9 +158,9 @@ const both = (r) => {
   line('bytes->verdict:', r.a_parse, r.j_parse, r.n);
 };
 console.log('\nratio = ajv time / apigw time (> 1: apigw faster)');
-console.log('  validate only:  an already-parsed instance (ajv: JS object; apigw: doc::Node tree)');
-console.log('  bytes->verdict: the body text parsed, then validated (ajv: JSON.parse + validate; apigw: parse_json + ' +
-            'is_valid + free)');
+console.log('  validate only:  an already-parsed instance (ajv: JS object; apigw: doc::Tape)');
+console.log('  bytes->verdict: the body text parsed, then validated (ajv: JSON.parse + validate; apigw: parse_json_tape ' +
+            'into a reused tape + is_valid)');
 console.log(`\nrequest bodies (${list.length - big.length} GitHub examples, ${small.n} validations, ` +
             `${(small.bytes / small.n / 1024).toFixed(1)} KB avg):`);
 both(small);

@@ -491,15 +491,23 @@ bool TapeDocument::ok() const {
   return true;
 }
 
+bool parse_json_tape(std::string_view text, Tape& tape, std::vector<ParseIssue>& issues, const ParseLimits& limits) {
+  tape.clear();
+  issues.clear();
+  try {
+    TapeParser parser(text, tape, issues, limits);
+    parser.run();
+    return true;
+  } catch (const Failure& f) {
+    tape.clear();
+    issues.push_back({f.mark, "invalid JSON: " + f.message, true});
+    return false;
+  }
+}
+
 TapeDocument parse_json_tape(std::string_view text, const ParseLimits& limits) {
   TapeDocument doc;
-  try {
-    TapeParser parser(text, doc.tape, doc.issues, limits);
-    parser.run();
-  } catch (const Failure& f) {
-    doc.tape = Tape();
-    doc.issues.push_back({f.mark, "invalid JSON: " + f.message, true});
-  }
+  parse_json_tape(text, doc.tape, doc.issues, limits);
   return doc;
 }
 

@@ -140,6 +140,12 @@ class Tape {
   // Valid while the tape lives and is not changed.
   Value root() const { return entries_.empty() ? Value() : Value(entries_.data(), text_.data()); }
   bool empty() const { return entries_.empty(); }
+  // Empties the tape, keeping its memory for the next parse.
+  void clear() {
+    entries_.clear();
+    text_.clear();
+  }
+  size_t capacity_bytes() const { return entries_.capacity() * sizeof(Value::Entry) + text_.capacity(); }
 
   // For the code that builds tapes. The text's capacity is reserved up front (at least 16 bytes, so that it is never
   // kept inside the std::string itself, where moving the tape would move it away from the values' pointers).
@@ -159,5 +165,8 @@ struct TapeDocument {
 
 // Parses JSON the way parse_json does (same rules, limits, marks and messages), into a tape.
 TapeDocument parse_json_tape(std::string_view text, const ParseLimits& limits = {});
+// The same into a tape whose memory is reused (a server thread's, from one request to the next); false when the
+// JSON is invalid (issues then has the fatal one, and the tape is empty).
+bool parse_json_tape(std::string_view text, Tape& tape, std::vector<ParseIssue>& issues, const ParseLimits& limits = {});
 
 }  // namespace apigw::doc

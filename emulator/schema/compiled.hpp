@@ -199,6 +199,12 @@ struct Node {
     uint64_t head = 0;  // head_word() of the name
     uint32_t size = 0;
     uint32_t index = 0;  // into properties, plus one; 0: empty
+    // Filled by link() once every node is compiled, for the yes/no walk: the property's schema past `$ref`s that
+    // replace their siblings, and when that is only a type (the commonest property), its kinds, so the check needs
+    // neither node.
+    const Node* target = nullptr;
+    uint8_t kinds = 0;
+    bool type_only = false;
   };
   std::vector<PropertySlot> property_slots;  // a power of two in size, at most half full
   // Bytes 0..7 of `text` in the low bytes of a word (zeros past its end), read without going past its end.
@@ -221,10 +227,14 @@ struct Node {
     return byte(0) | byte(n / 2) | byte(n - 1);
   }
   static size_t slot_of(uint64_t head, size_t size) {
-    return static_cast<size_t>(((head ^ (size * 0x9e3779b97f4a7c15u)) * 0xbf58476d1ce4e5b9u) >> 40);
+    return static_cast<size_t>(((head + size) * 0x9e3779b97f4a7c15u) >> 40);  // one multiply: it is on every member
   }
   // The first property with this name, or nullptr.
   const Property* find_property(std::string_view name) const {
+    const PropertySlot* slot = find_slot(name);
+    return slot ? &properties[slot->index - 1] : nullptr;
+  }
+  const PropertySlot* find_slot(std::string_view name) const {
     if (property_slots.empty()) return nullptr;
     const uint64_t head = head_word(name);
     const size_t mask = property_slots.size() - 1;
@@ -232,8 +242,8 @@ struct Node {
       const PropertySlot& slot = property_slots[i];
       if (slot.index == 0) return nullptr;
       if (slot.head != head || slot.size != name.size()) continue;
-      const Property& p = properties[slot.index - 1];
-      if (name.size() <= 8 || same_text(std::string_view(p.name).substr(8), name.substr(8))) return &p;
+      if (name.size() <= 8 || same_text(std::string_view(properties[slot.index - 1].name).substr(8), name.substr(8)))
+        return &slot;
     }
   }
   bool enum_has_string(std::string_view text) const {
@@ -242,6 +252,13 @@ struct Node {
     return false;
   }
   void summarise();
+  void link();  // after every node is compiled
+  // Only type and object keywords (no $ref, applicators, value keywords): the yes/no walk calls object_ok directly.
+  bool object_only = false;
+  // Some property is readOnly or writeOnly (past $refs): requests and responses then need check_object.
+  bool directional = false;
+  // No patternProperties, dependentRequired, dependentSchemas or propertyNames: object_ok's lean loop does.
+  bool plain_object = true;
 };
 
 struct Compiled {

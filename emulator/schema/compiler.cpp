@@ -157,6 +157,22 @@ void analyse_pattern(Regex& r) {
   r.allow_empty = p[p.size() - 2] == '*';
 }
 
+void Node::link() {
+  for (const auto& p : properties) {
+    const Node* n = p.schema;
+    for (int hops = 0; n && hops < 16 && !directional; ++hops, n = n->ref) directional = n->read_only || n->write_only;
+  }
+  for (auto& slot : property_slots) {
+    if (slot.index == 0) continue;
+    const Node* t = properties[slot.index - 1].schema;
+    for (int hops = 0; t && t->ref_only && t->ref && hops < 16; ++hops) t = t->ref;
+    if (t && t->ref_only) t = properties[slot.index - 1].schema;  // a chain too long (or a cycle): left as it is
+    slot.target = t;
+    slot.type_only = t && t->leaf && !t->has_value_keywords && !t->integral_floats;
+    slot.kinds = t ? t->kinds : 0;
+  }
+}
+
 void Node::summarise() {
   has_number_keywords = minimum || maximum || exclusive_minimum || exclusive_maximum || multiple_of ||
                         format == format::Id::Int32 || format == format::Id::Int64;
@@ -193,6 +209,9 @@ void Node::summarise() {
       property_slots[at] = {head, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(i + 1)};
     }
   }
+  object_only = !is_bool && !ref && !dynamic_ref && !has_applicators && !has_array_keywords && !has_value_keywords &&
+                has_object_keywords && !unevaluated_properties && !unevaluated_items;
+  plain_object = pattern_properties.empty() && dependent_required.empty() && dependent_schemas.empty() && !property_names;
   if (enum_values) {
     enum_all_strings = true;
     for (const auto& e : enum_values->items()) {
@@ -869,6 +888,7 @@ std::shared_ptr<const Schema> Schema::compile_node(std::shared_ptr<const doc::No
   compiler.index_entry(*entry, entry_pointer, base, d);
   c.entry = compiler.compile(*entry);
   compiler.finish();
+  for (Node& n : c.nodes) n.link();
   c.dynamic_scope = std::any_of(c.nodes.begin(), c.nodes.end(), [](const Node& n) { return !n.dynamic_name.empty(); });
   if (errors.size() > first_error || !c.entry) return nullptr;
   return schema;

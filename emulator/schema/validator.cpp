@@ -140,6 +140,13 @@ class Validator {
     return value_ok(s, inst);
   }
   bool value_ok(const Node& s, doc::Value inst) const;
+  // validate() without errors or annotations, the commonest shapes of schema first.
+  bool fast_ok(const Node& s, doc::Value inst) {
+    if (s.leaf) return scalar_ok(s, inst);
+    if (s.object_only && !c_.dynamic_scope && (o_.direction == Direction::None || !s.directional))
+      return s.type_ok(inst) && (!inst.is_object() || object_ok(s, inst));
+    return validate(s, inst, nullptr);
+  }
   void closest_branch(const Node& s, const char* keyword, const std::vector<const Node*>& branches, doc::Value inst);
   bool validate_keywords(const Node& s, doc::Value inst, Annotations* a);
   // Off the hot path of validate(), so its frame stays small.
@@ -150,6 +157,7 @@ class Validator {
   [[gnu::noinline]] bool check_array(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool check_object(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool object_ok(const Node& s, doc::Value inst);
+  [[gnu::noinline]] bool object_rest_ok(const Node& s, doc::Value inst);
   [[gnu::noinline]] bool check_applicators(const Node& s, doc::Value inst, Annotations* a);
 };
 
@@ -382,7 +390,8 @@ bool Validator::validate_keywords(const Node& s, doc::Value inst, Annotations* a
     if (!errors_ || full()) return false;
   }
   if (inst.is_object() && s.has_object_keywords &&
-      !(errors_ || a || o_.direction != Direction::None ? check_object(s, inst, a) : object_ok(s, inst))) {
+      !(errors_ || a || (o_.direction != Direction::None && s.directional) ? check_object(s, inst, a)
+                                                                           : object_ok(s, inst))) {
     valid = false;
     if (!errors_ || full()) return false;
   }
@@ -467,7 +476,7 @@ bool Validator::check_array(const Node& s, doc::Value inst, Annotations* a) {
     } else if (s.items) {
       const Node& is = *s.items;
       if (!errors_) {  // no locations to track: the checks are called directly
-        if (!(is.leaf ? scalar_ok(is, item) : validate(is, item, nullptr))) return false;
+        if (!fast_ok(is, item)) return false;
       } else {
         APIGW_CHECK(child(is, item, at_index(i)));
       }
@@ -601,6 +610,28 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
   if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props)) return false;
   for (const auto& name : s.required)
     if (!inst.find(name)) return false;
+  const Node* additional = s.additional_properties;
+  if (s.plain_object && !c_.dynamic_scope) {
+    // The lean loop: each member's slot says what its property needs, the type alone most often.
+    for (const doc::Value::Member m : inst.members()) {
+      const Node::PropertySlot* slot = s.find_slot(m.key);
+      if (slot) {
+        if (slot->type_only) {
+          if (!((slot->kinds >> static_cast<unsigned>(m.value.kind())) & 1)) return false;
+          continue;
+        }
+        if (!fast_ok(*slot->target, m.value)) return false;
+      } else if (additional && !fast_ok(*additional, m.value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return object_rest_ok(s, inst);
+}
+
+// object_ok() for the objects with patternProperties, dependencies or propertyNames.
+bool Validator::object_rest_ok(const Node& s, doc::Value inst) {
   const bool patterns = !s.pattern_properties.empty();
   const Node* additional = s.additional_properties;
   for (const doc::Value::Member m : inst.members()) {

@@ -109,6 +109,43 @@ std::vector<std::string> split(const std::string& text, char delimiter) {
   return out;
 }
 
+// A JSON body parsed into the server thread's own tape, kept from one request to the next so that a body needs no
+// allocation (and touches no fresh pages) once the thread has seen one as large; a tape grown past 8 MB by a big body
+// is given back afterwards.
+class BodyTape {
+ public:
+  explicit BodyTape(std::string_view text)
+      : tape_(!shared().busy ? &shared().tape : &own_), owner_(tape_ == &shared().tape) {
+    if (owner_) shared().busy = true;  // one at a time: a second one alive in the thread parses into its own
+    ok_ = doc::parse_json_tape(text, *tape_, issues_);
+  }
+  ~BodyTape() {
+    if (!owner_) return;
+    if (tape_->capacity_bytes() > (size_t{8} << 20)) *tape_ = doc::Tape();
+    shared().busy = false;
+  }
+  BodyTape(const BodyTape&) = delete;
+  BodyTape& operator=(const BodyTape&) = delete;
+  bool ok() const { return ok_; }
+  doc::Value root() const { return tape_->root(); }
+  const std::vector<doc::ParseIssue>& issues() const { return issues_; }
+
+ private:
+  struct Shared {
+    doc::Tape tape;
+    bool busy = false;
+  };
+  static Shared& shared() {
+    thread_local Shared s;
+    return s;
+  }
+  doc::Tape own_;
+  doc::Tape* tape_;
+  bool owner_;
+  bool ok_ = false;
+  std::vector<doc::ParseIssue> issues_;
+};
+
 std::string parse_error_text(const std::vector<doc::ParseIssue>& issues) {
   for (const auto& issue : issues)
     if (issue.fatal) return "line " + std::to_string(issue.mark.line) + ", column " + std::to_string(issue.mark.col) + ": " + issue.message;
@@ -524,15 +561,15 @@ RequestVerdict Contract::check_request(const httplib::Request& req, const router
       }
       std::string spec_type = base_media_type(media->spec->name);
       if (media->schema && is_json_media(spec_type) && (type.empty() || is_json_media(type))) {
-        doc::TapeDocument d = doc::parse_json_tape(req.body);
+        BodyTape d(req.body);
         if (!d.ok()) {
           v.status = 400;
-          v.violations.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues)});
+          v.violations.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues())});
           return v;
         }
         // Most bodies are valid: the fast yes/no walk first, the one that gathers errors only when it says no.
-        if (!media->schema->is_valid(d.tape.root(), options.direction))
-          add_violations(v.violations, media->schema->validate(d.tape.root(), options), "body");
+        if (!media->schema->is_valid(d.root(), options.direction))
+          add_violations(v.violations, media->schema->validate(d.root(), options), "body");
       } else if (media->schema && spec_type == "application/x-www-form-urlencoded") {
         add_violations(v.violations, media->schema->validate(parse_form(*spec_.spec, media->spec->schema, req.body), options),
                        "body");
@@ -719,16 +756,16 @@ std::vector<Violation> Contract::check_response(int status, const std::string& c
     return out;
   }
   if (media->schema && is_json_media(type)) {
-    doc::TapeDocument d = doc::parse_json_tape(body);
+    BodyTape d(body);
     if (!d.ok()) {
-      out.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues)});
+      out.push_back({"body", "", "the body is not valid JSON: " + parse_error_text(d.issues())});
       return out;
     }
     schema::ValidateOptions options;
     options.max_errors = 10;
     options.direction = schema::Direction::Response;
-    if (!media->schema->is_valid(d.tape.root(), options.direction))
-      add_violations(out, media->schema->validate(d.tape.root(), options), "body");
+    if (!media->schema->is_valid(d.root(), options.direction))
+      add_violations(out, media->schema->validate(d.root(), options), "body");
   }
   return out;
 }

@@ -1,0 +1,203 @@
+// doc::Tape and parse_json_tape: the flat form the schema validator walks must say exactly what parse_json's tree
+// says (values, marks, errors, duplicate keys), for documents written here and for every JSON file of the corpus.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/doc/node.hpp"
+#include "emulator/doc/tape.hpp"
+
+using namespace apigw::doc;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Why two values differ ("" when they are the same, marks included), with the JSON pointer where they part.
+std::string difference(const Node& tree, Value tape, const std::string& at = "") {
+  if (!tape) return at + ": no value on the tape";
+  if (tree.kind != tape.kind())
+    return at + ": kind " + std::string(kind_name(tree.kind)) + " against " + std::string(kind_name(tape.kind()));
+  if (tree.mark.line != tape.mark().line || tree.mark.col != tape.mark().col)
+    return at + ": mark " + std::to_string(tree.mark.line) + ":" + std::to_string(tree.mark.col) + " against " +
+           std::to_string(tape.mark().line) + ":" + std::to_string(tape.mark().col);
+  switch (tree.kind) {
+    case Kind::Null: return "";
+    case Kind::Bool: return tree.as_bool() == tape.as_bool() ? "" : at + ": boolean";
+    case Kind::Int: return tree.as_int() == tape.as_int() ? "" : at + ": integer";
+    case Kind::Float: return tree.as_double() == tape.as_double() ? "" : at + ": number";
+    case Kind::String: return tree.as_string() == tape.as_string() ? "" : at + ": string";
+    case Kind::Array: {
+      if (tree.items().size() != tape.size()) return at + ": array size";
+      size_t i = 0;
+      for (Value item : tape.items()) {
+        std::string d = difference(tree.items()[i], item, at + "/" + std::to_string(i));
+        if (!d.empty()) return d;
+        ++i;
+      }
+      return i == tree.items().size() ? "" : at + ": items() visited " + std::to_string(i);
+    }
+    case Kind::Object: {
+      if (tree.members().size() != tape.size()) return at + ": object size";
+      size_t i = 0;
+      for (const Value::Member m : tape.members()) {
+        const Member& expected = tree.members()[i];
+        if (expected.key != m.key) return at + ": key '" + expected.key + "' against '" + std::string(m.key) + "'";
+        if (expected.key_mark.line != m.key_mark.line || expected.key_mark.col != m.key_mark.col)
+          return at + "/" + expected.key + ": key mark";
+        if (tape.find(m.key).mark().line != m.value.mark().line) return at + "/" + expected.key + ": find()";
+        std::string d = difference(expected.value, m.value, at + "/" + expected.key);
+        if (!d.empty()) return d;
+        ++i;
+      }
+      return "";
+    }
+  }
+  return at + ": unknown kind";
+}
+
+// parse_json and parse_json_tape on one text: the same verdict, issues, and values.
+void same_as_tree(const std::string& text) {
+  Document tree = parse_json(text, "f.json");
+  TapeDocument tape = parse_json_tape(text);
+  REQUIRE(tree.ok() == tape.ok());
+  REQUIRE(tree.issues.size() == tape.issues.size());
+  for (size_t i = 0; i < tree.issues.size(); ++i) {
+    CHECK(tree.issues[i].message == tape.issues[i].message);
+    CHECK(tree.issues[i].mark.line == tape.issues[i].mark.line);
+    CHECK(tree.issues[i].mark.col == tape.issues[i].mark.col);
+    CHECK(tree.issues[i].fatal == tape.issues[i].fatal);
+  }
+  if (tree.ok()) {
+    CHECK(difference(tree.root, tape.tape.root()) == "");
+    CHECK(tape.tape.root().to_node().to_json() == tree.root.to_json());
+  } else {
+    CHECK(tape.tape.empty());
+    CHECK_FALSE(tape.tape.root());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("tape: values, marks and navigation") {
+  TapeDocument d = parse_json_tape("{\n  \"a\": [1, 2.5, \"x\", -7e2],\n  \"b\": {\"c\": null, \"d\": true},\n  \"e\": []\n}");
+  REQUIRE(d.ok());
+  Value root = d.tape.root();
+  REQUIRE(root.is_object());
+  CHECK(root.size() == 3);
+  Value a = root.find("a");
+  REQUIRE(a);
+  CHECK(a.is_array());
+  CHECK(a.mark().line == 2);
+  CHECK(a.mark().col == 8);
+  std::vector<std::string> seen;
+  for (Value item : a.items()) seen.push_back(std::string(kind_name(item.kind())));
+  CHECK(seen == std::vector<std::string>{"integer", "number", "string", "number"});
+  CHECK((*a.items().begin()).as_int() == 1);
+  CHECK(root.find("b").find("d").as_bool());
+  CHECK(root.find("b").find("c").is_null());
+  CHECK_FALSE(root.find("b").find("nope"));
+  CHECK_FALSE(root.find("a").find("x"));  // not an object: no members
+  CHECK(root.find("e").size() == 0);
+  size_t empty_items = 0;
+  for (Value item : root.find("e").items()) empty_items += item ? 1 : 0;
+  CHECK(empty_items == 0);
+  // skip() steps over a whole subtree: the value after "a"'s array is the key "b".
+  size_t members = 0;
+  for (const Value::Member m : root.members()) {
+    ++members;
+    CHECK(m.key_mark.col == 3);
+  }
+  CHECK(members == 3);
+  CHECK(root.skip() == d.tape.entries().data() + d.tape.entries().size());
+}
+
+TEST_CASE("tape: the same values, marks and errors as parse_json") {
+  for (const char* text : {
+           "0", "-0", "1e400", "-12345678901234567890", "9223372036854775807", "-9223372036854775808", "1.5e-3",
+           "\"\\u00e9\\ud83d\\ude00\\n\\t\\\\\\/\"", "[]", "{}", "[[], {}, [[]], {\"a\": {}}]",
+           "  {\"k\" : [true , false , null] }  ", "{\"\": \"\", \"a\\u0000b\": 1}",
+           "{\"a\": 1\n \"b\": 2}", "[1, 2", "\"\\q\"", "\"\\ud800\"", "\"\xC0\xAF\"", "{} x", "", "   ", "[1,]",
+           "{\"a\" 1}", "{\"a\":}", "01", "1.", "-", "tru", "nul", "[\"a\t\"]", "\"\xFF\"", "{\"a\": [1, {\"b\": \"c\"}]]",
+           "{\"a\": 1,\n\"a\": 2}", "{\"a\": {\"x\": 1, \"x\": [1, 2]}, \"b\": 3, \"a\": 4, \"c\": [5]}",
+           "[{\"id\": 1, \"id\": {\"deep\": [1, 2, 3]}, \"after\": true}, 2]"}) {
+    CAPTURE(text);
+    same_as_tree(text);
+  }
+  SUBCASE("deep nesting is refused with parse_json's message") {
+    const std::string deep(100000, '[');
+    same_as_tree(deep);
+    CHECK(parse_json_tape(deep).issues.at(0).message == "invalid JSON: nesting deeper than 256 levels");
+  }
+  SUBCASE("strings at every offset and length") {
+    for (size_t n = 0; n < 40; ++n) same_as_tree("[\"" + std::string(n, 'a') + "\", \"" + std::string(n, 'b') + "\\n\"]");
+  }
+}
+
+TEST_CASE("tape: duplicate keys keep the first member and everything after it") {
+  TapeDocument d = parse_json_tape("{\"a\": {\"x\": 1}, \"b\": 2,\n\"a\": [9, 9, {\"y\": 3}], \"c\": \"after\"}");
+  REQUIRE(d.ok());
+  REQUIRE(d.issues.size() == 1);
+  CHECK_FALSE(d.issues[0].fatal);
+  CHECK(d.issues[0].mark.line == 2);
+  Value root = d.tape.root();
+  CHECK(root.size() == 3);
+  CHECK(root.find("a").is_object());
+  CHECK(root.find("a").find("x").as_int() == 1);
+  CHECK(root.find("c").as_string() == "after");
+  CHECK(root.skip() == d.tape.entries().data() + d.tape.entries().size());  // the dropped value left no entries
+}
+
+TEST_CASE("tape: from_node gives the tree's values and marks (YAML documents)") {
+  Document yaml = parse_yaml("a: [1, 2.5, x]\nb:\n  c: ~\n  d: yes\n  e: 'text'\n", "f.yaml");
+  REQUIRE(yaml.ok());
+  Tape tape = Tape::from_node(yaml.root);
+  CHECK(difference(yaml.root, tape.root()) == "");
+  Tape moved = std::move(tape);  // values stay readable after the tape moves
+  CHECK(moved.root().find("b").find("e").as_string() == "text");
+  CHECK(Tape::from_node(Node::string("", Mark{})).root().as_string() == "");
+}
+
+TEST_CASE("tape: a reused tape holds only the last document") {
+  Tape tape;
+  std::vector<ParseIssue> issues;
+  std::string ones;
+  for (int i = 0; i < 2000; ++i) ones += "1, ";
+  REQUIRE(parse_json_tape("{\"long\": [" + ones + "\"" + std::string(5000, 'z') + "\"]}", tape, issues));
+  const size_t capacity = tape.capacity_bytes();
+  REQUIRE(parse_json_tape("{\"s\": \"short\"}", tape, issues));
+  CHECK(issues.empty());
+  CHECK(tape.root().size() == 1);
+  CHECK(tape.root().find("s").as_string() == "short");
+  CHECK_FALSE(tape.root().find("long"));
+  CHECK(tape.capacity_bytes() == capacity);  // the memory was kept
+  CHECK_FALSE(parse_json_tape("{\"a\": ", tape, issues));
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].fatal);
+  CHECK(tape.empty());
+  REQUIRE(parse_json_tape("[1]", tape, issues));
+  CHECK(issues.empty());
+  CHECK(tape.root().size() == 1);
+}
+
+TEST_CASE("tape: every JSON file of the corpus parses as parse_json parses it") {
+  fs::path corpus = fs::path(APIGW_SOURCE_DIR) / ".." / "shared" / "corpus";
+  if (!fs::exists(corpus)) {
+    MESSAGE("SKIPPED: ../shared/corpus is not present; the corpus comparison did not run");
+    return;
+  }
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(corpus)) {
+    if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    CAPTURE(e.path().string());
+    same_as_tree(text);
+    ++files;
+  }
+  MESSAGE("tape: " << files << " corpus JSON files parsed the same way into trees and tapes");
+  CHECK(files > 100);
+}
