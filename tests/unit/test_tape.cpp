@@ -60,9 +60,9 @@ std::string difference(const Node& tree, Value tape, const std::string& at = "")
 }
 
 // parse_json and parse_json_tape on one text: the same verdict, issues, and values.
-void same_as_tree(const std::string& text) {
-  Document tree = parse_json(text, "f.json");
-  TapeDocument tape = parse_json_tape(text);
+void same_as_tree(const std::string& text, const ParseLimits& limits = {}) {
+  Document tree = parse_json(text, "f.json", limits);
+  TapeDocument tape = parse_json_tape(text, limits);
   REQUIRE(tree.ok() == tape.ok());
   REQUIRE(tree.issues.size() == tape.issues.size());
   for (size_t i = 0; i < tree.issues.size(); ++i) {
@@ -135,6 +135,18 @@ TEST_CASE("tape: the same values, marks and errors as parse_json") {
   SUBCASE("strings at every offset and length") {
     for (size_t n = 0; n < 40; ++n) same_as_tree("[\"" + std::string(n, 'a') + "\", \"" + std::string(n, 'b') + "\\n\"]");
   }
+}
+
+TEST_CASE("tape: the parse limits apply as they do to the tree") {
+  ParseLimits few;
+  few.max_nodes = 10;
+  few.max_depth = 3;
+  same_as_tree("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", few);
+  CHECK_FALSE(parse_json_tape("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", few).ok());
+  same_as_tree("[[[[1]]]]", few);
+  CHECK_FALSE(parse_json_tape("[[[[1]]]]", few).ok());
+  same_as_tree("[[[1]]]", few);
+  same_as_tree("{\"a\": {\"b\": [1, 2, 3]}}", few);
 }
 
 TEST_CASE("tape: duplicate keys keep the first member and everything after it") {
