@@ -205,6 +205,7 @@ struct Node {
     const Node* target = nullptr;
     uint8_t kinds = 0;
     bool type_only = false;
+    bool string_enum = false;  // a type and an enum of strings, nothing else: checked in place for a string
   };
   std::vector<PropertySlot> property_slots;  // a power of two in size, at most half full
   // Bytes 0..7 of `text` in the low bytes of a word (zeros past its end), read without going past its end.
@@ -226,8 +227,9 @@ struct Node {
     auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
     return byte(0) | byte(n / 2) | byte(n - 1);
   }
-  static size_t slot_of(uint64_t head, size_t size) {
-    return static_cast<size_t>(((head + size) * 0x9e3779b97f4a7c15u) >> 40);  // one multiply: it is on every member
+  uint64_t slot_multiplier = 0x9e3779b97f4a7c15u;  // chosen by summarise()
+  size_t slot_of(uint64_t head, size_t size) const {
+    return static_cast<size_t>(((head + size) * slot_multiplier) >> 40);  // one multiply: it is on every member
   }
   // The first property with this name, or nullptr.
   const Property* find_property(std::string_view name) const {

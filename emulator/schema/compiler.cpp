@@ -170,6 +170,7 @@ void Node::link() {
     slot.target = t;
     slot.type_only = t && t->leaf && !t->has_value_keywords && !t->integral_floats;
     slot.kinds = t ? t->kinds : 0;
+    slot.string_enum = t && t->leaf && t->string_enum_only;
   }
 }
 
@@ -198,8 +199,36 @@ void Node::summarise() {
     integral_floats = (types & k_type_integer) && !(types & k_type_number);
   }
   if (!properties.empty()) {
-    size_t size = 4;
-    while (size < 2 * properties.size()) size *= 2;
+    // The smallest table (at least twice the properties, at most 8 times that) and multiplier that give every name
+    // a slot of its own, so that a lookup is one probe; else the first multiplier, with linear probing.
+    static constexpr uint64_t k_multipliers[] = {0x9e3779b97f4a7c15u, 0xbf58476d1ce4e5b9u, 0x94d049bb133111ebu,
+                                                 0xd6e8feb86659fd93u, 0xff51afd7ed558ccdu, 0xc4ceb9fe1a85ec53u,
+                                                 0x2545f4914f6cdd1du, 0x9fb21c651e98df25u};
+    size_t base = 4;
+    while (base < 2 * properties.size()) base *= 2;
+    size_t size = base;
+    slot_multiplier = k_multipliers[0];
+    bool found = false;
+    std::vector<bool> used;
+    for (size_t tried = base; tried <= base * 8 && !found; tried *= 2)
+      for (uint64_t m : k_multipliers) {
+        used.assign(tried, false);
+        bool distinct = true;
+        for (const auto& p : properties) {
+          size_t at = static_cast<size_t>(((head_word(p.name) + p.name.size()) * m) >> 40) & (tried - 1);
+          if (used[at]) {
+            distinct = false;
+            break;
+          }
+          used[at] = true;
+        }
+        if (distinct) {
+          size = tried;
+          slot_multiplier = m;
+          found = true;
+          break;
+        }
+      }
     property_slots.assign(size, {});
     for (size_t i = 0; i < properties.size(); ++i) {
       const std::string& name = properties[i].name;

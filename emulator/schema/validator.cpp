@@ -620,6 +620,12 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
           if (!((slot->kinds >> static_cast<unsigned>(m.value.kind())) & 1)) return false;
           continue;
         }
+        if (slot->string_enum && m.value.is_string()) {
+          if (!((slot->kinds >> static_cast<unsigned>(doc::Kind::String)) & 1) ||
+              !slot->target->enum_has_string(m.value.as_string()))
+            return false;
+          continue;
+        }
         if (!fast_ok(*slot->target, m.value)) return false;
       } else if (additional && !fast_ok(*additional, m.value)) {
         return false;

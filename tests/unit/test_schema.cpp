@@ -467,3 +467,34 @@ TEST_CASE("schema: oneOf prefers the branch that got inside the value over one o
         "/max 1:25: expected integer, got string \"x\" (#/oneOf/1/properties/max/type)\n");
   CHECK(check(*s, "true") == "(root) 1:1: expected false, got boolean true (#/oneOf/0/const)\n");
 }
+
+// Property lookup is a hash table per object schema (one probe when the names allow, linear probing when not), and
+// the yes/no walk takes the lean loop with type and enum checks kept in the table: every name must still be found,
+// whatever its length, wherever the names collide, in requests and responses as well.
+TEST_CASE("schema: every property is found among many, short and long, colliding or not") {
+  for (size_t count : {1, 3, 5, 17, 64, 300}) {
+    CAPTURE(count);
+    std::string properties, all_ints, names;
+    for (size_t i = 0; i < count; ++i) {
+      // Names of every length from 1 to 24, many sharing their first 8 bytes.
+      std::string name = i % 3 == 0 ? "p" + std::to_string(i) : i % 3 == 1 ? "property_" + std::to_string(i) : "x";
+      if (i % 3 == 2) name = std::string(1 + i % 24, static_cast<char>('a' + i % 26)) + std::to_string(i);
+      properties += (i ? ", " : "") + ("\"" + name + "\": " + (i % 5 == 4 ? "{\"enum\": [\"on\", \"off\"]}" : "{\"type\": \"integer\"}"));
+      all_ints += (i ? ", " : "") + ("\"" + name + "\": " + (i % 5 == 4 ? "\"off\"" : std::to_string(i)));
+      names += name + "\n";
+    }
+    auto s = compile("{\"type\": \"object\", \"properties\": {" + properties + "}, \"additionalProperties\": false}");
+    CHECK(check(*s, "{" + all_ints + "}") == "");
+    CHECK(s->is_valid(doc::parse("{" + all_ints + "}", "i.json").root, schema::Direction::Request));
+    CHECK(check(*s, "{" + all_ints + ", \"unknown_property\": 1}") ==
+          "/unknown_property 1:" + std::to_string(all_ints.size() + 24) +
+              ": unexpected property 'unknown_property' (#/additionalProperties)\n");
+    // The last property with a wrong value is found and reported under its own name.
+    const std::string last = names.substr(names.rfind('\n', names.size() - 2) + 1, std::string::npos);
+    const std::string last_name = last.substr(0, last.size() - 1);
+    const bool last_is_enum = (count - 1) % 5 == 4;
+    std::string error = check(*s, "{\"" + last_name + "\": true}");
+    CHECK(error.rfind("/" + last_name + " ", 0) == 0);
+    CHECK(error.find(last_is_enum ? "/enum)" : "/type)") != std::string::npos);
+  }
+}
