@@ -157,6 +157,39 @@ class Tape {
   std::string text_;  // every string and key, unescaped, one after the other
 };
 
+// A scalar Node seen as a Value without building a tape (a string stays in the node, which must outlive this):
+// what validating a path or query parameter needs, with no allocation.
+class ScalarView {
+ public:
+  explicit ScalarView(const Node& n) {
+    entry_.kind = n.kind;
+    entry_.mark = n.mark;
+    switch (n.kind) {
+      case Kind::Bool: entry_.b = n.as_bool(); break;
+      case Kind::Int: entry_.i = n.as_int(); break;
+      case Kind::Float: entry_.d = n.as_double(); break;
+      case Kind::String:
+        text_ = n.as_string().data();
+        entry_.size = static_cast<uint32_t>(n.as_string().size());
+        entry_.x.offset = 0;
+        entry_.x.span = 1;
+        break;
+      default: break;
+    }
+  }
+  // Whether ScalarView can show this node: not a container, not a string of 4 GB or more.
+  static bool fits(const Node& n) {
+    return !n.is_array() && !n.is_object() && (!n.is_string() || n.as_string().size() < UINT32_MAX);
+  }
+  ScalarView(const ScalarView&) = delete;
+  ScalarView& operator=(const ScalarView&) = delete;
+  Value value() const { return {&entry_, text_}; }
+
+ private:
+  Value::Entry entry_;
+  const char* text_ = "";
+};
+
 struct TapeDocument {
   Tape tape;
   std::vector<ParseIssue> issues;  // as Document's: duplicate keys, or the fatal one (the tape is then empty)

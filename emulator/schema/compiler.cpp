@@ -605,7 +605,10 @@ class Compiler {
       error(where + "/" + kw, "expected a non-negative integer, got " + value::describe(*v));
       return false;
     }
-    out = v->is_int() ? v->as_int() : static_cast<int64_t>(v->as_double());
+    // An integral float past int64 (1e300) means the same as the largest count: converting it would be undefined.
+    out = v->is_int()                     ? v->as_int()
+          : v->as_double() >= 9.2e18      ? INT64_MAX
+                                          : static_cast<int64_t>(v->as_double());
     return true;
   }
 

@@ -813,10 +813,12 @@ bool Schema::is_valid(doc::Value instance, Direction direction) const {
 }
 
 std::vector<Error> Schema::validate(const doc::Node& instance, const ValidateOptions& options) const {
+  if (doc::ScalarView::fits(instance)) return validate(doc::ScalarView(instance).value(), options);
   return validate(doc::Tape::from_node(instance).root(), options);
 }
 
 bool Schema::is_valid(const doc::Node& instance, Direction direction) const {
+  if (doc::ScalarView::fits(instance)) return is_valid(doc::ScalarView(instance).value(), direction);
   return is_valid(doc::Tape::from_node(instance).root(), direction);
 }
 

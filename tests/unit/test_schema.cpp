@@ -498,3 +498,16 @@ TEST_CASE("schema: every property is found among many, short and long, colliding
     CHECK(error.find(last_is_enum ? "/enum)" : "/type)") != std::string::npos);
   }
 }
+
+// Found by fuzz_schema: a count written as a float past int64 was converted with undefined behaviour. It means the
+// largest count: nothing has that many items, everything has fewer.
+TEST_CASE("schema: counts too large for int64 are the largest count") {
+  auto at_least = compile(R"({"minItems": 1e300, "minLength": 1.5e19, "minProperties": 1e100})");
+  CHECK_FALSE(at_least->is_valid(doc::parse("[1, 2]", "i.json").root));
+  CHECK_FALSE(at_least->is_valid(doc::parse("\"text\"", "i.json").root));
+  CHECK_FALSE(at_least->is_valid(doc::parse("{\"a\": 1}", "i.json").root));
+  auto at_most = compile(R"({"maxItems": 1e300, "maxLength": 1.5e19, "maxProperties": 1e100})");
+  CHECK(at_most->is_valid(doc::parse("[1, 2]", "i.json").root));
+  CHECK(at_most->is_valid(doc::parse("\"text\"", "i.json").root));
+  CHECK(at_most->is_valid(doc::parse("{\"a\": 1}", "i.json").root));
+}

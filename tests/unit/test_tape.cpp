@@ -213,3 +213,17 @@ TEST_CASE("tape: every JSON file of the corpus parses as parse_json parses it") 
   MESSAGE("tape: " << files << " corpus JSON files parsed the same way into trees and tapes");
   CHECK(files > 100);
 }
+
+TEST_CASE("tape: a scalar node seen as a value, without a tape") {
+  for (const Node& n : {Node::null(Mark{1, 2}), Node::boolean(true, Mark{3, 4}), Node::integer(-42, Mark{}),
+                        Node::number(2.5, Mark{}), Node::string("caf\xC3\xA9", Mark{5, 6}), Node::string("", Mark{})}) {
+    CAPTURE(n.to_json().dump());
+    REQUIRE(ScalarView::fits(n));
+    ScalarView view(n);
+    CHECK(difference(n, view.value()) == "");
+    CHECK(view.value().to_node().to_json() == n.to_json());
+    CHECK(view.value().size() == 0);
+  }
+  CHECK_FALSE(ScalarView::fits(Node::array(Mark{})));
+  CHECK_FALSE(ScalarView::fits(Node::object(Mark{})));
+}
