@@ -51,6 +51,15 @@ bool pow10(int n, Int128& out) {
   return true;
 }
 
+// a * b when it fits (the digits of a double are at most 17, so |a| never is the most negative value).
+bool multiply(Int128 a, Int128 b, Int128& out) {
+  const Int128 max = ~(Int128(1) << 127);
+  const Int128 abs_a = a < 0 ? -a : a;
+  if (b != 0 && abs_a > max / b) return false;
+  out = a * b;
+  return true;
+}
+
 // doc::Node and doc::Value share these accessors (is_int, as_int, as_double, is_number).
 template <class A, class B>
 int compare(const A& a, const B& b) {
@@ -141,12 +150,11 @@ bool is_multiple_of(doc::Value x, const doc::Node& m) {
   if (decimal_parts(xd, xm, xe) && decimal_parts(md, mm, me)) {
     // x / m = xm/mm * 10^(xe-me)
     Int128 scale = 0;
+    Int128 big = 0;
     if (xe >= me && pow10(xe - me, scale)) {
-      Int128 big = xm * scale;
-      if (big / scale == xm && mm != 0) return big % mm == 0;
+      if (multiply(xm, scale, big) && mm != 0) return big % mm == 0;
     } else if (xe < me && pow10(me - xe, scale)) {
-      Int128 big = mm * scale;
-      if (big / scale == mm && big != 0) return xm % big == 0;
+      if (multiply(mm, scale, big) && big != 0) return xm % big == 0;
     }
   }
   // Every integer is a multiple of 1/k (0.5, 0.25, ...), even where x / m overflows.

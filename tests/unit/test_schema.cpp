@@ -511,3 +511,14 @@ TEST_CASE("schema: counts too large for int64 are the largest count") {
   CHECK(at_most->is_valid(doc::parse("\"text\"", "i.json").root));
   CHECK(at_most->is_valid(doc::parse("{\"a\": 1}", "i.json").root));
 }
+
+// Found by fuzz_schema: the exact decimal multipleOf check multiplied past __int128 before checking for overflow.
+// The product is now checked first, and the check falls back to floating point where the digits do not fit.
+TEST_CASE("schema: multipleOf with digits past __int128") {
+  auto tiny = compile(R"({"multipleOf": 0.000000000000000000000000000000000000001})");
+  CHECK(tiny->is_valid(doc::parse("0.750075", "i.json").root));
+  CHECK(tiny->is_valid(doc::parse("12345678901234567", "i.json").root));
+  auto tenth = compile(R"({"multipleOf": 0.1})");
+  CHECK(tenth->is_valid(doc::parse("0.3", "i.json").root));
+  CHECK_FALSE(tenth->is_valid(doc::parse("0.35", "i.json").root));
+}
