@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Schema validation throughput, apigw against ajv (npm `ajv` + `ajv-formats`, installed into a temp dir), side by
-# side in one run: real request bodies of the GitHub spec (its examples, a few KB each) validated against their
-# schemas, plus one ~1 MB body (a git tree of many entries). Then the whole GitHub spec (5.7 MB) against the
+# side in one run: real bodies of the GitHub spec validated against their schemas: its request-body examples (0.1 KB
+# on average), its response examples of 1-10 KB (against the response schemas, those ajv finds valid; N of each,
+# spread evenly over the spec), plus one ~1 MB request body (a git tree of many entries). Then the whole GitHub spec (5.7 MB) against the
 # OpenAPI 3.0 meta-schema. Prints throughputs and ratios (apigw / ajv); never a pass/fail.
 # Two things are timed, on both sides alike (yes/no, first error stops it; the schema compiled beforehand, warm-up
 # calls made, reading the file outside the timed loop):
@@ -41,31 +42,76 @@ const fs = require('fs');
 const [spec_path, out_dir, wanted] = [process.argv[2], process.argv[3], Number(process.argv[4])];
 const spec = JSON.parse(fs.readFileSync(spec_path, 'utf8'));
 const esc = (t) => t.replace(/~/g, '~0').replace(/\//g, '~1');
-const all = [];
+const unesc = (t) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+// An object and the pointer it sits at, past one $ref (examples and responses are often $refs into components).
+const deref = (v, pointer) => {
+  if (!v || typeof v.$ref !== 'string' || !v.$ref.startsWith('#/')) return [v, pointer];
+  let n = spec;
+  for (const t of v.$ref.slice(2).split('/')) n = n && n[unesc(t)];
+  return [n, v.$ref.slice(1)];
+};
+const first_example = (c) => {
+  for (const e of Object.values(c.examples || {})) {
+    const [x] = deref(e, '');
+    if (x && 'value' in x) return x.value;
+  }
+  return undefined;
+};
+const evenly = (all, n) => {
+  const step = Math.max(1, Math.floor(all.length / n));
+  return all.filter((_, i) => i % step === 0).slice(0, n);
+};
+// Request bodies: every requestBody example (GitHub's are small, 0.1 KB on average).
+const requests = [];
+// Bodies of a few KB: the response examples of 1-10 KB, each against its response's schema (what the emulator's
+// response validation does), kept only when ajv finds them valid (a few GitHub examples are not).
+const responses = [];
 for (const [p, item] of Object.entries(spec.paths))
   for (const [m, op] of Object.entries(item)) {
-    const c = op && op.requestBody && op.requestBody.content && op.requestBody.content['application/json'];
-    if (!c || !c.schema || !c.examples) continue;
-    const ex = Object.values(c.examples).find((e) => e && 'value' in e);
-    if (!ex) continue;
-    all.push({pointer: `/paths/${esc(p)}/${m}/requestBody/content/application~1json/schema`, body: ex.value,
-              name: `${m} ${p}`});
+    if (!op || typeof op !== 'object') continue;
+    const c = op.requestBody && op.requestBody.content && op.requestBody.content['application/json'];
+    const value = c && c.schema ? first_example(c) : undefined;
+    if (value !== undefined)
+      requests.push({pointer: `/paths/${esc(p)}/${m}/requestBody/content/application~1json/schema`, body: value,
+                     name: `${m} ${p}`, group: 'request'});
+    for (const [code, r0] of Object.entries(op.responses || {})) {
+      const [r, at] = deref(r0, `/paths/${esc(p)}/${m}/responses/${esc(code)}`);
+      const rc = r && r.content && r.content['application/json'];
+      const v = rc && rc.schema ? first_example(rc) : undefined;
+      if (v === undefined) continue;
+      const size = JSON.stringify(v).length;
+      if (size >= 1000 && size <= 10000)
+        responses.push({pointer: `${at}/content/application~1json/schema`, body: v, name: `${m} ${p} ${code}`,
+                        group: 'kb'});
+    }
   }
-const step = Math.max(1, Math.floor(all.length / wanted));
-const picked = all.filter((_, i) => i % step === 0).slice(0, wanted);
-const tree = all.find((b) => b.name === 'post /repos/{owner}/{repo}/git/trees');
+const Ajv = require('ajv');
+const ajv = new Ajv({strict: false, logger: false, validateSchema: false});
+require('ajv-formats')(ajv);
+ajv.addSchema(spec, 'spec');
+// Schemas ajv cannot compile ("nullable" without "type", which OpenAPI 3.0 allows) are left out.
+const check = (b) => {
+  try {
+    return ajv.getSchema(`spec#${b.pointer}`)(b.body) ? 'valid' : 'invalid';
+  } catch (e) {
+    return 'error';
+  }
+};
+const picked = [...evenly(requests.filter((b) => check(b) !== 'error'), wanted),
+                ...evenly(responses.filter((b) => check(b) === 'valid'), wanted)];
+const tree = requests.find((b) => b.name === 'post /repos/{owner}/{repo}/git/trees');
 if (tree) {
   const entries = [];
   for (let i = 0; JSON.stringify(entries).length < 1000000; ++i)
     entries.push({path: `src/dir${i % 97}/file${i}.rb`, mode: '100644', type: 'blob',
                   sha: '44b4fc6d56897b048c772eb4087f854f46256132'});
   picked.push({pointer: tree.pointer, body: {base_tree: '9fb037999f264ba9a7fc6274d15fa3ae2ab98312', tree: entries},
-               name: 'post /repos/{owner}/{repo}/git/trees (1 MB body)', big: true});
+               name: 'post /repos/{owner}/{repo}/git/trees (1 MB body)', group: 'big'});
 }
 const list = picked.map((b, i) => {
   const file = `${out_dir}/body${i}.json`;
   fs.writeFileSync(file, JSON.stringify(b.body));
-  return {pointer: b.pointer, file, name: b.name, big: !!b.big};
+  return {pointer: b.pointer, file, name: b.name, group: b.group, big: b.group === 'big'};
 });
 fs.writeFileSync(`${out_dir}/bodies.json`, JSON.stringify(list));
 for (const b of list) console.log(`${b.pointer}\t${b.file}\t${b.big ? 1 : 0}`);
@@ -137,7 +183,8 @@ const dir = process.argv[2];
 const list = JSON.parse(fs.readFileSync(`${dir}/bodies.json`, 'utf8'));
 const read = (f) => fs.readFileSync(`${dir}/${f}`, 'utf8').trim().split('\n').map((l) => l.split('\t'));
 const ajv = read('ajv.tsv'), apigw = read('apigw.tsv');
-const small = {n: 0, bytes: 0, a: 0, j: 0, a_parse: 0, j_parse: 0};
+const zero = () => ({n: 0, bytes: 0, count: 0, a: 0, j: 0, a_parse: 0, j_parse: 0});
+const groups = {request: zero(), kb: zero()};
 const big = [];
 list.forEach((b, i) => {
   const [, n, a_ms, a_valid, a_parse_ms, a_parse_valid] = apigw[i], [, , j_ms, j_valid, j_parse_ms, j_parse_valid] = ajv[i];
@@ -145,7 +192,11 @@ list.forEach((b, i) => {
   const r = {n: Number(n), bytes: size * Number(n), a: Number(a_ms), j: Number(j_ms), a_parse: Number(a_parse_ms),
              j_parse: Number(j_parse_ms)};
   if (b.big) big.push({b, size, ...r});
-  else for (const k of Object.keys(small)) small[k] += r[k];
+  else {
+    const g = groups[b.group];
+    g.count += 1;
+    for (const k of Object.keys(r)) g[k] += r[k];
+  }
   if (a_valid !== j_valid || a_parse_valid !== j_parse_valid)
     console.log(`note: validity differs on ${b.name}: apigw ${a_valid}/${n} valid (${a_parse_valid} from bytes), ` +
                 `ajv ${j_valid}/${n} (${j_parse_valid} from bytes)`);
@@ -161,11 +212,15 @@ console.log('\nratio = ajv time / apigw time (> 1: apigw faster)');
 console.log('  validate only:  an already-parsed instance (ajv: JS object; apigw: doc::Tape)');
 console.log('  bytes->verdict: the body text parsed, then validated (ajv: JSON.parse + validate; apigw: parse_json_tape ' +
             'into a reused tape + is_valid)');
-console.log(`\nrequest bodies (${list.length - big.length} GitHub examples, ${small.n} validations, ` +
-            `${(small.bytes / small.n / 1024).toFixed(1)} KB avg):`);
-both(small);
+const group = (g, label) => {
+  if (!g.n) return;
+  console.log(`\n${label} (${g.count} GitHub examples, ${g.n} validations, ${(g.bytes / g.n / 1024).toFixed(1)} KB avg):`);
+  both(g);
+};
+group(groups.request, 'request bodies');
+group(groups.kb, 'bodies of 1-10 KB (response examples against their response schemas)');
 for (const r of big) {
-  console.log(`${r.b.name}, ${(r.size / 1e6).toFixed(2)} MB, ${r.n} validations:`);
+  console.log(`\n${r.b.name}, ${(r.size / 1e6).toFixed(2)} MB, ${r.n} validations:`);
   both(r);
 }
 JS

@@ -154,6 +154,13 @@ struct Node {
   std::vector<std::pair<Regex, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;
+  // Set by link() when `required` has at most k_max_slotted_required distinct names: those that are properties are
+  // counted by object_ok's member loop through their slot's required_bit (one pass instead of a search of the
+  // members per name: GitHub's repository object requires 80 of them); the others are looked up.
+  static constexpr size_t k_max_slotted_required = 256;
+  bool required_by_slots = false;
+  uint32_t required_slotted = 0;
+  std::vector<std::string> required_unslotted;
   std::vector<std::pair<std::string, std::vector<std::string>>> dependent_required;
   std::vector<std::pair<std::string, const Node*>> dependent_schemas;
   const Node* property_names = nullptr;
@@ -206,6 +213,7 @@ struct Node {
     uint8_t kinds = 0;
     bool type_only = false;
     bool string_enum = false;  // a type and an enum of strings, nothing else: checked in place for a string
+    uint16_t required_bit = 0;  // 1 + the name's bit among the required names that have a slot; 0: not required
   };
   std::vector<PropertySlot> property_slots;  // a power of two in size, at most half full
   // Bytes 0..7 of `text` in the low bytes of a word (zeros past its end), read without going past its end.

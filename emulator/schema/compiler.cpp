@@ -171,7 +171,20 @@ void Node::link() {
     slot.type_only = t && t->leaf && !t->has_value_keywords && !t->integral_floats;
     slot.kinds = t ? t->kinds : 0;
     slot.string_enum = t && t->leaf && t->string_enum_only;
+    slot.required_bit = 0;
   }
+  required_slotted = 0;
+  required_unslotted.clear();
+  required_by_slots = required.size() <= k_max_slotted_required;
+  if (required_by_slots)
+    for (const auto& name : required) {
+      if (const PropertySlot* found = find_slot(name)) {
+        auto& slot = property_slots[static_cast<size_t>(found - property_slots.data())];
+        if (slot.required_bit == 0) slot.required_bit = static_cast<uint16_t>(++required_slotted);
+      } else if (std::find(required_unslotted.begin(), required_unslotted.end(), name) == required_unslotted.end()) {
+        required_unslotted.push_back(name);
+      }
+    }
 }
 
 void Node::summarise() {

@@ -1,6 +1,7 @@
 #include "emulator/schema/format.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cstdio>
 #include <cmath>
@@ -171,6 +172,24 @@ bool email(std::string_view s, bool idn = false) {
   return hostname(domain, false, idn);
 }
 
+// The first of a few characters from pos on (npos when none). string_view::find_first_of calls memchr on the set for
+// every character of the string, which made uri checks the bulk of validating a GitHub repository object.
+template <char... Cs>
+size_t first_of(std::string_view s, size_t pos = 0) {
+  for (size_t i = pos; i < s.size(); ++i)
+    if (((s[i] == Cs) || ...)) return i;
+  return std::string_view::npos;
+}
+
+// Characters never allowed in a URI unescaped: controls, space, DEL and "<>\^`{|}.
+constexpr std::array<bool, 256> k_uri_excluded = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c <= 0x20; ++c) t[c] = true;
+  t[0x7F] = true;
+  for (unsigned char c : std::string_view("\"<>\\^`{|}")) t[c] = true;
+  return t;
+}();
+
 bool uri_chars(std::string_view s, bool unicode = false) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -179,8 +198,7 @@ bool uri_chars(std::string_view s, bool unicode = false) {
       i += 2;
       continue;
     }
-    if (c <= 0x20 || c == 0x7F || (c >= 0x80 && !unicode)) return false;
-    if (std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos) return false;
+    if (k_uri_excluded[c] || (c >= 0x80 && !unicode)) return false;
   }
   return true;
 }
@@ -192,7 +210,7 @@ bool uri_like(std::string_view s, bool require_scheme, bool unicode = false) {
   if (hash != std::string_view::npos && s.find('#', hash + 1) != std::string_view::npos) return false;
   std::string_view rest = s;
   size_t colon = s.find(':');
-  size_t first_delim = s.find_first_of("/?#");
+  size_t first_delim = first_of<'/', '?', '#'>(s);
   bool has_scheme = colon != std::string_view::npos && colon > 0 &&
                     (first_delim == std::string_view::npos || colon < first_delim) && alpha(s[0]);
   if (has_scheme)
@@ -207,13 +225,13 @@ bool uri_like(std::string_view s, bool require_scheme, bool unicode = false) {
     if (first.find(':') != std::string_view::npos) return false;
   }
   if (rest.substr(0, 2) == "//") {
-    size_t end = rest.find_first_of("/?#", 2);
+    size_t end = first_of<'/', '?', '#'>(rest, 2);
     std::string_view auth = rest.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
     auto at = auth.find('@');
     if (at != std::string_view::npos && auth.find('@', at + 1) != std::string_view::npos) return false;
     std::string_view userinfo = at == std::string_view::npos ? std::string_view() : auth.substr(0, at);
-    if (userinfo.find_first_of("[]") != std::string_view::npos) return false;
+    if (first_of<'[', ']'>(userinfo) != std::string_view::npos) return false;
     std::string_view host = at == std::string_view::npos ? auth : auth.substr(at + 1);
     std::string_view port;
     if (!host.empty() && host.front() == '[') {
@@ -228,14 +246,14 @@ bool uri_like(std::string_view s, bool require_scheme, bool unicode = false) {
         port = after.substr(1);
       }
     } else {
-      if (host.find_first_of("[]") != std::string_view::npos) return false;
+      if (first_of<'[', ']'>(host) != std::string_view::npos) return false;
       auto pc = host.find(':');
       if (pc != std::string_view::npos) port = host.substr(pc + 1);
     }
     for (char c : port)
       if (!digit(c)) return false;
   }
-  return rest.find_first_of("[]") == std::string_view::npos;
+  return first_of<'[', ']'>(rest) == std::string_view::npos;
 }
 
 bool uri_reference(std::string_view s) { return uri_like(s, false); }

@@ -1,6 +1,7 @@
 // Validation: walks the compiled graph against an instance. Two modes share one code path: collecting errors (with
 // instance and schema locations) and a fast yes/no probe used inside anyOf/oneOf/not/if/contains.
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <regex>
 
@@ -608,14 +609,19 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
   const size_t size = inst.size();
   if (s.min_props >= 0 && size < static_cast<size_t>(s.min_props)) return false;
   if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props)) return false;
-  for (const auto& name : s.required)
+  const bool lean = s.plain_object && !c_.dynamic_scope;
+  // The required names that the member loop below cannot count are looked up first.
+  for (const auto& name : lean && s.required_by_slots ? s.required_unslotted : s.required)
     if (!inst.find(name)) return false;
   const Node* additional = s.additional_properties;
-  if (s.plain_object && !c_.dynamic_scope) {
-    // The lean loop: each member's slot says what its property needs, the type alone most often.
+  if (lean) {
+    // The lean loop: each member's slot says what its property needs, the type alone most often, and whether it is
+    // a required one (counted in `seen`: a duplicate key counts once).
+    uint64_t seen[Node::k_max_slotted_required / 64] = {};
     for (const doc::Value::Member m : inst.members()) {
       const Node::PropertySlot* slot = s.find_slot(m.key);
       if (slot) {
+        if (const unsigned bit = slot->required_bit) seen[(bit - 1) / 64] |= uint64_t{1} << ((bit - 1) % 64);
         if (slot->type_only) {
           if (!((slot->kinds >> static_cast<unsigned>(m.value.kind())) & 1)) return false;
           continue;
@@ -630,6 +636,11 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
       } else if (additional && !fast_ok(*additional, m.value)) {
         return false;
       }
+    }
+    if (s.required_slotted) {
+      unsigned found = 0;
+      for (uint64_t w : seen) found += static_cast<unsigned>(std::popcount(w));
+      if (found != s.required_slotted) return false;
     }
     return true;
   }

@@ -522,3 +522,37 @@ TEST_CASE("schema: multipleOf with digits past __int128") {
   CHECK(tenth->is_valid(doc::parse("0.3", "i.json").root));
   CHECK_FALSE(tenth->is_valid(doc::parse("0.35", "i.json").root));
 }
+
+// object_ok counts the required names that are properties as its member loop meets them, and looks up the rest; the
+// verdict must be the same as checking each name, with errors or without, for every count of names.
+TEST_CASE("schema: required properties counted in one pass agree with a search per name") {
+  for (size_t count : {1, 2, 63, 64, 65, 200, 256, 257, 300}) {
+    CAPTURE(count);
+    std::string properties, required, all;
+    for (size_t i = 0; i < count; ++i) {
+      const std::string name = (i % 2 ? "property_number_" : "p") + std::to_string(i);
+      properties += (i ? ", " : "") + ("\"" + name + "\": {\"type\": \"integer\"}");
+      required += (i ? ", " : "") + ("\"" + name + "\"");
+      all += (i ? ", " : "") + ("\"" + name + "\": " + std::to_string(i));
+    }
+    // One required name that is not a property, and one listed twice.
+    auto s = compile("{\"type\": \"object\", \"properties\": {" + properties + "}, \"required\": [" + required +
+                     ", \"extra\", \"p0\"]}");
+    auto valid = [&](const std::string& text) {
+      doc::TapeDocument d = doc::parse_json_tape(text);
+      REQUIRE(d.ok());
+      return s->is_valid(d.tape.root(), schema::Direction::None);
+    };
+    CHECK(valid("{" + all + ", \"extra\": null}"));
+    CHECK(check(*s, "{" + all + ", \"extra\": null}") == "");
+    CHECK_FALSE(valid("{" + all + "}"));  // "extra" missing
+    CHECK(check(*s, "{" + all + "}").find("missing required property 'extra'") != std::string::npos);
+    // The last property missing; the first one given twice instead does not make up for it.
+    const std::string without_last = all.substr(0, all.rfind(", "));
+    if (count > 1) {
+      CHECK_FALSE(valid("{" + without_last + ", \"extra\": 1}"));
+      CHECK_FALSE(valid("{" + without_last + ", \"extra\": 1, \"p0\": 0}"));
+      CHECK(check(*s, "{" + without_last + ", \"extra\": 1}").find("missing required property") != std::string::npos);
+    }
+  }
+}
