@@ -77,6 +77,17 @@ class Validator {
   std::vector<Segment> path_;
   std::vector<const Resource*> scope_;
   size_t max_depth_;
+  // object_ok's memory of the last object it checked: the slot of the member at each position, and that property's
+  // name. Objects checked one after another against one schema (an array's items) mostly have the same keys in the
+  // same order, so a member whose key equals the name remembered at its position takes that slot without a lookup.
+  static constexpr size_t k_memo = 16;
+  const Node* memo_node_ = nullptr;
+  struct MemoEntry {  // left uninitialised: object_ok clears the memo whenever memo_node_ changes
+    const char* name;
+    size_t size;
+    const Node::PropertySlot* slot;
+  };
+  MemoEntry memo_[k_memo];
   size_t depth_ = 0;
 
   bool full() const { return errors_ && limit_ && errors_->size() >= limit_; }
@@ -618,8 +629,25 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
     // The lean loop: each member's slot says what its property needs, the type alone most often, and whether it is
     // a required one (counted in `seen`: a duplicate key counts once).
     uint64_t seen[Node::k_max_slotted_required / 64] = {};
+    if (memo_node_ != &s) {
+      memo_node_ = &s;
+      for (auto& e : memo_) e = {};
+    }
+    size_t position = 0;
     for (const doc::Value::Member m : inst.members()) {
-      const Node::PropertySlot* slot = s.find_slot(m.key);
+      const Node::PropertySlot* slot;
+      // A member checked against another object schema has taken the memo over: lookups then decide.
+      if (position < k_memo && memo_node_ == &s) {
+        MemoEntry& e = memo_[position++];
+        if (e.slot && e.size == m.key.size() && same_text({e.name, e.size}, m.key)) {
+          slot = e.slot;
+        } else {
+          slot = s.find_slot(m.key);
+          e = slot ? MemoEntry{s.properties[slot->index - 1].name.data(), m.key.size(), slot} : MemoEntry{};
+        }
+      } else {
+        slot = s.find_slot(m.key);
+      }
       if (slot) {
         if (const unsigned bit = slot->required_bit) seen[(bit - 1) / 64] |= uint64_t{1} << ((bit - 1) % 64);
         if (slot->type_only) {

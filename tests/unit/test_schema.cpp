@@ -556,3 +556,43 @@ TEST_CASE("schema: required properties counted in one pass agree with a search p
     }
   }
 }
+
+// object_ok remembers the slot of each member position from the object before; items whose keys change order, name
+// or length must still each be checked against their own property.
+TEST_CASE("schema: items with keys in changing orders are each checked against the right property") {
+  auto s = compile(R"({"type": "array", "items": {"type": "object", "additionalProperties": false,
+    "properties": {"a": {"type": "integer"}, "b": {"type": "string"}, "long_name_1": {"type": "integer"},
+                   "long_name_2": {"type": "string"}}}})");
+  auto valid = [&](const std::string& text) {
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    return s->is_valid(d.tape.root(), schema::Direction::None);
+  };
+  CHECK(valid(R"([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}, {"b": "z", "a": 3}, {"long_name_1": 1, "long_name_2": "s"}])"));
+  CHECK_FALSE(valid(R"([{"a": 1, "b": "x"}, {"b": 1, "a": "x"}])"));         // swapped keys, values not
+  CHECK_FALSE(valid(R"([{"a": 1, "b": "x"}, {"a": 1, "c": "x"}])"));         // same length, another name
+  CHECK_FALSE(valid(R"([{"long_name_1": 1}, {"long_name_2": 1}])"));        // same length and first 8 bytes
+  CHECK_FALSE(valid(R"([{"long_name_2": "s"}, {"long_name_1": "s"}])"));
+  CHECK(valid(R"([{"long_name_2": "s"}, {"long_name_1": 1}, {"a": 1}, {}])"));
+  // Past the remembered positions (16), lookups still decide.
+  std::string many = "{";
+  for (int i = 0; i < 20; ++i) many += std::string(i ? ", " : "") + "\"a\": 1";
+  CHECK(valid("[" + many + "}, " + many + "}]"));
+  CHECK_FALSE(valid("[" + many + "}, " + many + ", \"b\": 2}]"));
+}
+
+// Found by test_generate: a member checked against a nested object schema took the memo over, and the outer object's
+// next member was then looked up in the nested schema's table.
+TEST_CASE("schema: nested objects sharing property names with their parent keep their own properties") {
+  auto s = compile(R"({"type": "array", "items": {"type": "object", "required": ["id"],
+    "properties": {"inner": {"type": "object", "properties": {"x": {"type": "object"}, "id": {"type": "string"}}},
+                   "id": {"type": "integer"}}}})");
+  auto valid = [&](const std::string& text) {
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    return s->is_valid(d.tape.root(), schema::Direction::None);
+  };
+  CHECK(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": 2}])"));
+  CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": "2"}])"));
+  CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": 3}, "id": 2}])"));
+}
