@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cctype>
 #include <thread>
 
 #include "emulator/schema/compiled.hpp"
@@ -595,4 +596,31 @@ TEST_CASE("schema: nested objects sharing property names with their parent keep 
   CHECK(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": 2}])"));
   CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": "2"}])"));
   CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": 3}, "id": 2}])"));
+}
+
+// The uri, uri-template and email checks classify characters by table (they called memchr per character); every
+// printable ASCII character must keep its verdict.
+TEST_CASE("schema: uri, uri-template and email accept and refuse the same characters as RFC 3986/6570/5322") {
+  namespace format = apigw::schema::format;
+  using format::Id;
+  const std::string_view uri_excluded = "\"<>\\^`{|}";
+  const std::string_view template_excluded = "\"<>\\^`|";
+  const std::string_view atext_extra = "!#$%&'*+-/=?^_`{|}~";
+  for (int c = 0x21; c < 0x7F; ++c) {
+    const char ch = static_cast<char>(c);
+    CAPTURE(ch);
+    if (ch == '%' || ch == '#' || ch == '[' || ch == ']') continue;  // structural in a URI
+    CHECK(format::check_string(Id::Uri, std::string("https://example.com/a") + ch) ==
+          (uri_excluded.find(ch) == std::string_view::npos));
+    if (ch != '{' && ch != '}')
+      CHECK(format::check_string(Id::UriTemplate, std::string("/a") + ch) ==
+            (template_excluded.find(ch) == std::string_view::npos));
+    const bool atext = std::isalnum(static_cast<unsigned char>(ch)) || atext_extra.find(ch) != std::string_view::npos;
+    if (ch != '.' && ch != '@' && ch != '"')
+      CHECK(format::check_string(Id::Email, std::string("a") + ch + "b@example.com") == atext);
+  }
+  CHECK_FALSE(format::check_string(Id::Uri, "https://example.com/a b"));
+  CHECK_FALSE(format::check_string(Id::UriTemplate, "/a b"));
+  CHECK_FALSE(format::check_string(Id::Email, "a b@example.com"));
+  CHECK(format::check_string(Id::Email, "j\xC3\xA9r\xC3\xB4me@example.com"));  // UTF-8 in the local part, as before
 }
