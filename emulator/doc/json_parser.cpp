@@ -362,7 +362,7 @@ class NodeParser : Lexer {
 class TapeParser : Lexer {
  public:
   TapeParser(std::string_view text, Tape& tape, std::vector<ParseIssue>& issues, const ParseLimits& limits)
-      : Lexer(text, limits), entries_(tape.entries()), text_(tape.text()), issues_(issues) {
+      : Lexer(text, limits), entries_(tape.entries()), text_(tape.text()), issues_(issues), shapes_(tape, text.size()) {
     // Unescaped strings are never longer than their source: the text never reallocates. About one entry per 12
     // bytes of JSON is typical of request bodies; the vector grows past that if it must.
     text_.reserve(std::max<size_t>(text.size(), 16));
@@ -381,6 +381,7 @@ class TapeParser : Lexer {
   std::vector<Entry>& entries_;
   std::string& text_;
   std::vector<ParseIssue>& issues_;
+  Tape::ShapeBuilder shapes_;
 
   size_t push(Kind kind, Mark mark) {
     Entry& e = entries_.emplace_back();
@@ -429,30 +430,35 @@ class TapeParser : Lexer {
   void object(size_t depth, size_t index) {
     enter(depth);
     uint32_t count = 0;
-    if (empty_container('}')) return close(index, 0);
+    if (empty_container('}')) {
+      entries_[index].x.offset = shapes_.end_object(shapes_.begin_object());
+      return close(index, 0);
+    }
+    const size_t base = shapes_.begin_object();
     do {
       skip_ws();
       if (p_ >= end_ || *p_ != '"') fail_key();
       size_t key = push(Kind::String, here());
-      size_t text_before = text_.size();
       string_at(key);
+      const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
+      entries_[key].x.span = id;
+      const bool duplicate = !shapes_.add_key(base, id);
       colon();
       value(depth + 1);
-      bool duplicate = false;
-      std::string_view name = text_of(key);
-      for (size_t k = index + 1; k < key; k = after(k + 1))
-        if (text_of(k) == name) {
-          issues_.push_back({entries_[key].mark, duplicate_message(name, entries_[k].mark.line), false});
-          duplicate = true;  // the first one stays
-          break;
-        }
-      if (duplicate) {
+      if (duplicate) {  // the first one stays
+        std::string_view name = text_of(key);
+        for (size_t k = index + 1; k < key; k = after(k + 1))
+          if (entries_[k].x.span == id) {
+            issues_.push_back({entries_[key].mark, duplicate_message(name, entries_[k].mark.line), false});
+            break;
+          }
+        // Its entries go; its text stays, as keys interned inside the value point into it.
         entries_.resize(key);
-        text_.resize(text_before);
       } else {
         ++count;
       }
     } while (next('}'));
+    entries_[index].x.offset = shapes_.end_object(base);
     close(index, count);
   }
 

@@ -1,6 +1,7 @@
 #include "emulator/doc/tape.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace apigw::doc {
 
@@ -33,6 +34,180 @@ Node Value::to_node() const {
   return Node();
 }
 
+std::vector<std::string_view> Tape::shape_keys(uint32_t shape) const {
+  std::vector<std::string_view> keys;
+  if (shape == 0 || shape > shapes_.shape_span.size()) return keys;
+  const auto [offset, count] = shapes_.shape_span[shape - 1];
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto [text, size] = shapes_.key_text[shapes_.shape_keys[offset + i]];
+    keys.emplace_back(text_.data() + text, size);
+  }
+  return keys;
+}
+
+namespace {
+
+constexpr uint64_t k_mix = 0x9e3779b97f4a7c15u;
+
+// Keys are mostly short: whole words are read, the last one overlapping the one before it (std::memcpy of a
+// variable length would be a call to the C library per key).
+inline uint64_t word_at(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+inline uint64_t short_word(const char* p, size_t n) {  // n < 8
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (uint64_t{hi} << 32);
+  }
+  if (n == 0) return 0;
+  auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+}
+
+uint32_t hash_text(const char* p, size_t n) {
+  uint64_t h = (n + 1) * k_mix;
+  if (n < 8) {
+    h = (h ^ short_word(p, n)) * k_mix;
+  } else {
+    for (size_t i = 0; i + 8 < n; i += 8) h = (h ^ word_at(p + i)) * k_mix;
+    h = (h ^ word_at(p + n - 8)) * k_mix;
+  }
+  return static_cast<uint32_t>(h >> 32);
+}
+
+// Equality of two texts of `n` bytes (the same words as hash_text reads, so a short key is one comparison).
+bool same_bytes(const char* a, const char* b, size_t n) {
+  if (n < 8) return short_word(a, n) == short_word(b, n);
+  for (size_t i = 0; i + 8 < n; i += 8)
+    if (word_at(a + i) != word_at(b + i)) return false;
+  return word_at(a + n - 8) == word_at(b + n - 8);
+}
+
+// Empties an open-addressing table, sized for what a document of `input_bytes` can need at most (a member takes at
+// least 4 bytes: "":0), from 64 slots, so that clearing it never costs more than the document does.
+void reset_table(std::vector<std::pair<uint32_t, uint32_t>>& table, size_t input_bytes) {
+  size_t size = 64;
+  while (size < input_bytes / 2 && size < table.size()) size *= 2;
+  table.assign(size, {0, 0});
+}
+
+// Doubles a table whose entries are `hash, id + 1`.
+void grow(std::vector<std::pair<uint32_t, uint32_t>>& table) {
+  std::vector<std::pair<uint32_t, uint32_t>> bigger(table.size() * 2, {0, 0});
+  const size_t mask = bigger.size() - 1;
+  for (const auto& slot : table)
+    if (slot.second) {
+      size_t i = slot.first & mask;
+      while (bigger[i].second) i = (i + 1) & mask;
+      bigger[i] = slot;
+    }
+  table.swap(bigger);
+}
+
+// A set of key ids (stored plus one), open addressing; `count` is kept by the caller.
+bool set_insert(std::vector<uint32_t>& set, size_t count, uint32_t id) {
+  if ((count + 1) * 2 > set.size()) {
+    std::vector<uint32_t> bigger(std::max<size_t>(64, set.size() * 2), 0);
+    const size_t mask = bigger.size() - 1;
+    for (uint32_t v : set)
+      if (v) {
+        size_t i = (v * 0x9e3779b9u) & mask;
+        while (bigger[i]) i = (i + 1) & mask;
+        bigger[i] = v;
+      }
+    set.swap(bigger);
+  }
+  const size_t mask = set.size() - 1;
+  for (size_t i = ((id + 1) * 0x9e3779b9u) & mask;; i = (i + 1) & mask) {
+    if (set[i] == id + 1) return false;
+    if (!set[i]) {
+      set[i] = id + 1;
+      return true;
+    }
+  }
+}
+
+}  // namespace
+
+Tape::ShapeBuilder::ShapeBuilder(Tape& tape, size_t input_bytes) : tape_(tape), open_(tape.shapes_.open) {
+  Shapes& s = tape_.shapes_;
+  s.clear();
+  reset_table(s.key_table, input_bytes);
+  reset_table(s.shape_table, input_bytes);
+}
+
+uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
+  Shapes& s = tape_.shapes_;
+  const char* text = tape_.text_.data();
+  const uint32_t hash = hash_text(text + offset, size);
+  const size_t mask = s.key_table.size() - 1;
+  size_t i = hash & mask;
+  for (;; i = (i + 1) & mask) {
+    const auto [h, id] = s.key_table[i];
+    if (!id) break;
+    if (h != hash) continue;
+    const auto [o, n] = s.key_text[id - 1];
+    if (n == size && same_bytes(text + o, text + offset, size)) return id - 1;
+  }
+  const auto id = static_cast<uint32_t>(s.key_text.size());
+  s.key_text.emplace_back(offset, size);
+  s.key_table[i] = {hash, id + 1};
+  if (s.key_text.size() * 2 > s.key_table.size()) grow(s.key_table);
+  return id;
+}
+
+bool Tape::ShapeBuilder::add_key(size_t base, uint32_t id) {
+  Shapes& s = tape_.shapes_;
+  const size_t count = open_.size() - base;
+  if (count < Shapes::k_scan_keys) {
+    for (size_t i = base; i < open_.size(); ++i)
+      if (open_[i] == id) return false;
+  } else {
+    if (count == Shapes::k_scan_keys) {  // from here on, a set
+      if (s.sets_used == s.sets.size()) s.sets.emplace_back();
+      std::vector<uint32_t>& set = s.sets[s.sets_used++];
+      set.assign(64, 0);
+      for (size_t i = base; i < open_.size(); ++i) set_insert(set, i - base, open_[i]);
+    }
+    if (!set_insert(s.sets[s.sets_used - 1], count, id)) return false;
+  }
+  open_.push_back(id);
+  return true;
+}
+
+uint32_t Tape::ShapeBuilder::end_object(size_t base) {
+  Shapes& s = tape_.shapes_;
+  const size_t count = open_.size() - base;
+  if (count > Shapes::k_scan_keys) --s.sets_used;
+  uint64_t h = count * k_mix;
+  for (size_t i = base; i < open_.size(); ++i) h = (h ^ open_[i]) * k_mix;
+  const auto hash = static_cast<uint32_t>(h >> 32);
+  const size_t mask = s.shape_table.size() - 1;
+  size_t i = hash & mask;
+  for (;; i = (i + 1) & mask) {
+    const auto [sh, id] = s.shape_table[i];
+    if (!id) break;
+    if (sh != hash) continue;
+    const auto [o, n] = s.shape_span[id - 1];
+    if (n == count && std::equal(open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end(),
+                                 s.shape_keys.begin() + o)) {
+      open_.resize(base);
+      return id;
+    }
+  }
+  s.shape_span.emplace_back(static_cast<uint32_t>(s.shape_keys.size()), static_cast<uint32_t>(count));
+  s.shape_keys.insert(s.shape_keys.end(), open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end());
+  const auto id = static_cast<uint32_t>(s.shape_span.size());
+  s.shape_table[i] = {hash, id};
+  if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table);
+  open_.resize(base);
+  return id;
+}
+
 namespace {
 
 // How many entries and text bytes a tree needs, so that the tape is allocated once.
@@ -49,7 +224,7 @@ void measure(const Node& n, size_t& entries, size_t& bytes) {
 
 class NodeToTape {
  public:
-  explicit NodeToTape(Tape& tape) : entries_(tape.entries()), text_(tape.text()) {}
+  NodeToTape(Tape& tape, size_t bytes) : entries_(tape.entries()), text_(tape.text()), shapes_(tape, bytes) {}
 
   void add(const Node& n) {
     size_t index = entries_.size();
@@ -66,23 +241,32 @@ class NodeToTape {
         for (const auto& item : n.items()) add(item);
         close(index, n.items().size());
         break;
-      case Kind::Object:
+      case Kind::Object: {
+        const size_t base = shapes_.begin_object();
+        bool duplicate = false;  // a tree built in code may repeat a key: such an object gets no shape
         for (const auto& m : n.members()) {
           size_t key = entries_.size();
           Value::Entry& k = entries_.emplace_back();
           k.kind = Kind::String;
           k.mark = m.key_mark;
           add_text(key, m.key);
+          const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
+          entries_[key].x.span = id;
+          if (!shapes_.add_key(base, id)) duplicate = true;
           add(m.value);
         }
         close(index, n.members().size());
+        const uint32_t shape = shapes_.end_object(base);
+        entries_[index].x.offset = duplicate ? 0 : shape;
         break;
+      }
     }
   }
 
  private:
   std::vector<Value::Entry>& entries_;
   std::string& text_;
+  Tape::ShapeBuilder shapes_;
 
   void add_text(size_t index, std::string_view s) {
     entries_[index].x.offset = static_cast<uint32_t>(text_.size());
@@ -103,7 +287,7 @@ Tape Tape::from_node(const Node& node) {
   Tape tape;
   tape.entries_.reserve(entries);
   tape.text_.reserve(std::max<size_t>(bytes, 16));
-  NodeToTape(tape).add(node);
+  NodeToTape(tape, bytes + 4 * entries).add(node);
   return tape;
 }
 

@@ -2,6 +2,12 @@
 // before each member's value, a container's entry saying how many entries its subtree spans; strings live in one
 // buffer. simdjson calls this a tape. It is what the schema validator walks: a request body is parsed straight into
 // it (no allocation per value, freed at once), and walking it touches memory in order.
+//
+// Objects have shapes, as V8's objects have hidden classes: the builder gives each distinct key an id and each
+// distinct sequence of keys a shape id, kept in the object's entry. Objects with the same keys in the same order
+// (an array's items, mostly) share a shape, so the validator decides once per shape what the keys alone decide
+// (which property each member is, whether the required ones are all there) and reuses that for every object of the
+// shape.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +33,8 @@ class Value {
       double d;
       bool b;
       struct {
-        uint32_t offset;  // a string's first byte in the tape's text
-        uint32_t span;    // a container's entries, its own included
+        uint32_t offset;  // a string's first byte in the tape's text; an object's shape
+        uint32_t span;    // a container's entries, its own included; a key's id
       } x;
     };
   };
@@ -56,6 +62,9 @@ class Value {
   std::string_view as_string() const {
     return e_->kind == Kind::String ? std::string_view(text_ + e_->x.offset, e_->size) : std::string_view();
   }
+  // An object's shape: equal for two objects of one tape exactly when they have the same keys in the same order
+  // (from 1; 0 for other kinds).
+  uint32_t shape() const { return is_object() ? e_->x.offset : 0; }
   // Items of an array, members of an object; 0 otherwise.
   size_t size() const { return is_array() || is_object() ? e_->size : 0; }
 
@@ -144,8 +153,35 @@ class Tape {
   void clear() {
     entries_.clear();
     text_.clear();
+    shapes_.clear();
   }
-  size_t capacity_bytes() const { return entries_.capacity() * sizeof(Value::Entry) + text_.capacity(); }
+  size_t capacity_bytes() const {
+    return entries_.capacity() * sizeof(Value::Entry) + text_.capacity() + shapes_.capacity_bytes();
+  }
+
+  // The shapes' tables (see the top of this file): what a shape's keys are, how many shapes and keys there are.
+  size_t shape_count() const { return shapes_.shape_span.size(); }
+  size_t key_count() const { return shapes_.key_text.size(); }
+  std::vector<std::string_view> shape_keys(uint32_t shape) const;
+
+  // Interns keys and key sequences while a tape is built (the JSON parser, from_node). Objects nest: begin_object()
+  // and end_object() pair up as the object's braces do.
+  class ShapeBuilder {
+   public:
+    // `input_bytes` bounds the tables' sizes (and so what clearing them costs) by the document's size.
+    ShapeBuilder(Tape& tape, size_t input_bytes);
+    // The id of the key whose text is at `offset` (`size` bytes) of the tape's text.
+    uint32_t key_id(uint32_t offset, uint32_t size);
+    size_t begin_object() { return open_.size(); }
+    // Adds a key to the object begun at `base`; false when the object already has it (a duplicate key: not added).
+    bool add_key(size_t base, uint32_t id);
+    // The shape of the object begun at `base`, its keys popped.
+    uint32_t end_object(size_t base);
+
+   private:
+    Tape& tape_;
+    std::vector<uint32_t>& open_;  // the key ids of the objects being built, innermost last
+  };
 
   // For the code that builds tapes. The text's capacity is reserved up front (at least 16 bytes, so that it is never
   // kept inside the std::string itself, where moving the tape would move it away from the values' pointers).
@@ -153,8 +189,35 @@ class Tape {
   std::string& text() { return text_; }
 
  private:
+  struct Shapes {
+    // Open addressing, a power of two in size, at most half full: {hash, id + 1} (0: empty).
+    std::vector<std::pair<uint32_t, uint32_t>> key_table, shape_table;
+    std::vector<std::pair<uint32_t, uint32_t>> key_text;    // by key id: offset and size in the tape's text
+    std::vector<std::pair<uint32_t, uint32_t>> shape_span;  // by shape id - 1: offset and count in shape_keys
+    std::vector<uint32_t> shape_keys;
+    std::vector<uint32_t> open;
+    // Objects of more than k_scan_keys members look their keys up in a set rather than scan them: one per level of
+    // such objects being built, open addressing over key id + 1.
+    static constexpr size_t k_scan_keys = 16;
+    std::vector<std::vector<uint32_t>> sets;
+    size_t sets_used = 0;
+    void clear() {
+      key_table.clear();
+      shape_table.clear();
+      key_text.clear();
+      shape_span.clear();
+      shape_keys.clear();
+      open.clear();
+      sets_used = 0;
+    }
+    size_t capacity_bytes() const {
+      return (key_table.capacity() + shape_table.capacity() + key_text.capacity() + shape_span.capacity()) * 8 +
+             (shape_keys.capacity() + open.capacity()) * 4;
+    }
+  };
   std::vector<Value::Entry> entries_;
   std::string text_;  // every string and key, unescaped, one after the other
+  Shapes shapes_;
 };
 
 // A scalar Node seen as a Value without building a tape (a string stays in the node, which must outlive this):

@@ -77,17 +77,23 @@ class Validator {
   std::vector<Segment> path_;
   std::vector<const Resource*> scope_;
   size_t max_depth_;
-  // object_ok's memory of the last object it checked: the slot of the member at each position, and that property's
-  // name. Objects checked one after another against one schema (an array's items) mostly have the same keys in the
-  // same order, so a member whose key equals the name remembered at its position takes that slot without a lookup.
-  static constexpr size_t k_memo = 16;
-  const Node* memo_node_ = nullptr;
-  struct MemoEntry {  // left uninitialised: object_ok clears the memo whenever memo_node_ changes
-    const char* name;
-    size_t size;
-    const Node::PropertySlot* slot;
+  // object_ok's plans, one per object schema and object shape met (see doc/tape.hpp): the property slot of each
+  // member position, and whether the keys alone satisfy `required`. Every further object of the shape (an array's
+  // items, mostly) then has only its values to check. A validation walks one tape, whose shapes stand for the same
+  // key sequences throughout. The table is direct-mapped (an evicted plan is made again when needed) and zeroed on
+  // first use; the slots of all plans share one array, never overwritten, and objects past its end look their keys up.
+  struct Plan {
+    const Node* node;
+    uint32_t shape;
+    uint32_t first;  // into plan_slots_; k_no_slots: none stored
+    bool keys_ok;
   };
-  MemoEntry memo_[k_memo];
+  static constexpr size_t k_plans = 16, k_plan_slots = 512;
+  static constexpr uint32_t k_no_slots = UINT32_MAX;
+  bool plans_ready_ = false;
+  Plan plans_[k_plans];
+  uint32_t plan_used_ = 0;
+  const Node::PropertySlot* plan_slots_[k_plan_slots];
   size_t depth_ = 0;
 
   bool full() const { return errors_ && limit_ && errors_->size() >= limit_; }
@@ -169,6 +175,32 @@ class Validator {
   [[gnu::noinline]] bool check_array(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool check_object(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool object_ok(const Node& s, doc::Value inst);
+  bool plan(const Node& s, doc::Value inst, const Node::PropertySlot* const*& slots);
+  // Objects that fast_ok hands straight to object_ok's lean loops.
+  bool lean_objects(const Node& s) const {
+    return s.object_only && s.plain_object && !c_.dynamic_scope && (o_.direction == Direction::None || !s.directional);
+  }
+  [[gnu::noinline]] bool items_ok(const Node& is, doc::Value inst);
+  // The values of an object whose member slots a plan gave.
+  bool values_ok(const Node& s, doc::Value inst, const Node::PropertySlot* const* slots) {
+    const Node* additional = s.additional_properties;
+    for (const doc::Value::Member m : inst.members()) {
+      if (const Node::PropertySlot* slot = *slots++) {
+        if (!member_ok(*slot, m.value)) return false;
+      } else if (additional && !fast_ok(*additional, m.value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  static bool keys_ok(const Node& s, doc::Value inst, const Node::PropertySlot** slots);
+  // A member's value against its property, past the key (object_ok's lean loops).
+  bool member_ok(const Node::PropertySlot& slot, doc::Value v) {
+    if (slot.type_only) return (slot.kinds >> static_cast<unsigned>(v.kind())) & 1;
+    if (slot.string_enum && v.is_string())
+      return ((slot.kinds >> static_cast<unsigned>(doc::Kind::String)) & 1) && slot.target->enum_has_string(v.as_string());
+    return fast_ok(*slot.target, v);
+  }
   [[gnu::noinline]] bool object_rest_ok(const Node& s, doc::Value inst);
   [[gnu::noinline]] bool check_applicators(const Node& s, doc::Value inst, Annotations* a);
 };
@@ -481,6 +513,8 @@ bool Validator::check_array(const Node& s, doc::Value inst, Annotations* a) {
     APIGW_FAIL("uniqueItems",
                "expected unique items, but items " + std::to_string(i) + " and " + std::to_string(j) + " are equal");
   const size_t prefix = std::min(s.prefix_items.size(), size);
+  if (!errors_ && !a && !s.contains && prefix == 0 && s.items && lean_objects(*s.items))
+    return items_ok(*s.items, inst);  // no errors to collect: had one been found, we would have returned already
   size_t i = 0;
   for (doc::Value item : inst.items()) {
     if (i < prefix) {
@@ -620,59 +654,87 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
   const size_t size = inst.size();
   if (s.min_props >= 0 && size < static_cast<size_t>(s.min_props)) return false;
   if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props)) return false;
-  const bool lean = s.plain_object && !c_.dynamic_scope;
-  // The required names that the member loop below cannot count are looked up first.
-  for (const auto& name : lean && s.required_by_slots ? s.required_unslotted : s.required)
-    if (!inst.find(name)) return false;
-  const Node* additional = s.additional_properties;
-  if (lean) {
-    // The lean loop: each member's slot says what its property needs, the type alone most often, and whether it is
-    // a required one (counted in `seen`: a duplicate key counts once).
-    uint64_t seen[Node::k_max_slotted_required / 64] = {};
-    if (memo_node_ != &s) {
-      memo_node_ = &s;
-      for (auto& e : memo_) e = {};
-    }
-    size_t position = 0;
-    for (const doc::Value::Member m : inst.members()) {
-      const Node::PropertySlot* slot;
-      // A member checked against another object schema has taken the memo over: lookups then decide.
-      if (position < k_memo && memo_node_ == &s) {
-        MemoEntry& e = memo_[position++];
-        if (e.slot && e.size == m.key.size() && same_text({e.name, e.size}, m.key)) {
-          slot = e.slot;
-        } else {
-          slot = s.find_slot(m.key);
-          e = slot ? MemoEntry{s.properties[slot->index - 1].name.data(), m.key.size(), slot} : MemoEntry{};
-        }
-      } else {
-        slot = s.find_slot(m.key);
-      }
-      if (slot) {
-        if (const unsigned bit = slot->required_bit) seen[(bit - 1) / 64] |= uint64_t{1} << ((bit - 1) % 64);
-        if (slot->type_only) {
-          if (!((slot->kinds >> static_cast<unsigned>(m.value.kind())) & 1)) return false;
-          continue;
-        }
-        if (slot->string_enum && m.value.is_string()) {
-          if (!((slot->kinds >> static_cast<unsigned>(doc::Kind::String)) & 1) ||
-              !slot->target->enum_has_string(m.value.as_string()))
-            return false;
-          continue;
-        }
-        if (!fast_ok(*slot->target, m.value)) return false;
-      } else if (additional && !fast_ok(*additional, m.value)) {
-        return false;
-      }
-    }
-    if (s.required_slotted) {
-      unsigned found = 0;
-      for (uint64_t w : seen) found += static_cast<unsigned>(std::popcount(w));
-      if (found != s.required_slotted) return false;
-    }
-    return true;
+  if (!s.plain_object || c_.dynamic_scope) {
+    for (const auto& name : s.required)
+      if (!inst.find(name)) return false;
+    return object_rest_ok(s, inst);
   }
-  return object_rest_ok(s, inst);
+  // The lean loops: each member's slot says what its property needs, the type alone most often.
+  const Node* additional = s.additional_properties;
+  const Node::PropertySlot* const* slots = nullptr;
+  if (inst.shape() ? !plan(s, inst, slots) : !keys_ok(s, inst, nullptr)) return false;
+  if (slots) return values_ok(s, inst, slots);
+  for (const doc::Value::Member m : inst.members()) {
+    if (const Node::PropertySlot* slot = s.find_slot(m.key)) {
+      if (!member_ok(*slot, m.value)) return false;
+    } else if (additional && !fast_ok(*additional, m.value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// An array's items against an object schema of lean_objects() with no errors to collect: items of the shape of the
+// one before (most often all of them) go straight to their values.
+bool Validator::items_ok(const Node& is, doc::Value inst) {
+  uint32_t last_shape = 0;
+  const Node::PropertySlot* const* last_slots = nullptr;
+  for (doc::Value item : inst.items()) {
+    const uint32_t shape = item.shape();
+    if (shape && shape == last_shape) {
+      if (!values_ok(is, item, last_slots)) return false;
+      continue;
+    }
+    if (!is.type_ok(item)) return false;
+    if (!item.is_object()) continue;
+    const Node::PropertySlot* const* slots = nullptr;
+    if (!object_ok(is, item)) return false;
+    // object_ok made (or found) the plan: the next items of this shape use its slots.
+    if (shape && plan(is, item, slots) && slots) {
+      last_shape = shape;
+      last_slots = slots;
+    }
+  }
+  return true;
+}
+
+// Whether an object's keys satisfy `required` (the names that are properties counted through their slots' bits, a
+// duplicate key once; the others looked up); with `slots`, the slot of each member is stored there.
+bool Validator::keys_ok(const Node& s, doc::Value inst, const Node::PropertySlot** slots) {
+  for (const auto& name : s.required_by_slots ? s.required_unslotted : s.required)
+    if (!inst.find(name)) return false;
+  if (!s.required_slotted && !slots) return true;
+  uint64_t seen[Node::k_max_slotted_required / 64] = {};
+  for (const doc::Value::Member m : inst.members()) {
+    const Node::PropertySlot* slot = s.find_slot(m.key);
+    if (slots) *slots++ = slot;
+    if (slot && slot->required_bit) seen[(slot->required_bit - 1) / 64] |= uint64_t{1} << ((slot->required_bit - 1) % 64);
+  }
+  if (s.required_slotted) {
+    unsigned found = 0;
+    for (uint64_t w : seen) found += static_cast<unsigned>(std::popcount(w));
+    if (found != s.required_slotted) return false;
+  }
+  return true;
+}
+
+// The plan of this schema for this object's shape, made when missing: false when the keys fail; `slots` is left
+// null when no room was left to store them.
+bool Validator::plan(const Node& s, doc::Value inst, const Node::PropertySlot* const*& slots) {
+  if (!plans_ready_) {
+    for (Plan& p : plans_) p.node = nullptr;
+    plans_ready_ = true;
+  }
+  const uint32_t shape = inst.shape();
+  Plan& p = plans_[((reinterpret_cast<uintptr_t>(&s) >> 4) ^ (shape * 0x9e3779b9u)) % k_plans];
+  if (p.node != &s || p.shape != shape) {
+    const size_t size = inst.size();
+    const bool room = size <= k_plan_slots - plan_used_;
+    p = {&s, shape, room ? plan_used_ : k_no_slots, keys_ok(s, inst, room ? plan_slots_ + plan_used_ : nullptr)};
+    if (room) plan_used_ += static_cast<uint32_t>(size);
+  }
+  if (p.keys_ok && p.first != k_no_slots) slots = plan_slots_ + p.first;
+  return p.keys_ok;
 }
 
 // object_ok() for the objects with patternProperties, dependencies or propertyNames.

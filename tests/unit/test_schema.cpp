@@ -1,8 +1,11 @@
 // The schema engine: exact messages and locations, the OpenAPI 3.0 dialect, 2020-12 specifics, recursion, limits.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <functional>
+#include <random>
 #include <thread>
 
 #include "emulator/schema/compiled.hpp"
@@ -575,11 +578,37 @@ TEST_CASE("schema: items with keys in changing orders are each checked against t
   CHECK_FALSE(valid(R"([{"long_name_1": 1}, {"long_name_2": 1}])"));        // same length and first 8 bytes
   CHECK_FALSE(valid(R"([{"long_name_2": "s"}, {"long_name_1": "s"}])"));
   CHECK(valid(R"([{"long_name_2": "s"}, {"long_name_1": 1}, {"a": 1}, {}])"));
-  // Past the remembered positions (16), lookups still decide.
+  // Objects of many members (the set-based duplicate check of the parser, longer plans).
   std::string many = "{";
   for (int i = 0; i < 20; ++i) many += std::string(i ? ", " : "") + "\"a\": 1";
   CHECK(valid("[" + many + "}, " + many + "}]"));
   CHECK_FALSE(valid("[" + many + "}, " + many + ", \"b\": 2}]"));
+  // More shapes than the plans have room for (512 slots): 40 items of 25 members in rotated orders, then the same
+  // orders again, the last item with a wrong value.
+  auto rotated = [](int shift, const std::string& last) {
+    std::string o = "{";
+    for (int i = 0; i < 25; ++i) {
+      const int k = (i + shift) % 25;
+      o += std::string(i ? ", " : "") + "\"" + (k == 0 ? std::string("a") : "long_name_" + std::to_string(k)) + "\": " +
+           (k == 0 ? last : "1");
+    }
+    return o + "}";
+  };
+  auto array = [&](const std::string& last) {
+    std::string a = "[";
+    for (int round = 0; round < 2; ++round)
+      for (int i = 0; i < 40; ++i) a += std::string(round || i ? ", " : "") + rotated(i, round == 1 && i == 39 ? last : "1");
+    return a + "]";
+  };
+  auto s2 = compile(R"({"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer"}},
+    "additionalProperties": {"type": "integer"}}})");
+  auto valid2 = [&](const std::string& text) {
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    return s2->is_valid(d.tape.root(), schema::Direction::None);
+  };
+  CHECK(valid2(array("2")));
+  CHECK_FALSE(valid2(array("\"2\"")));
 }
 
 // Found by test_generate: a member checked against a nested object schema took the memo over, and the outer object's
@@ -596,6 +625,84 @@ TEST_CASE("schema: nested objects sharing property names with their parent keep 
   CHECK(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": 2}])"));
   CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": "t"}, "id": "2"}])"));
   CHECK_FALSE(valid(R"([{"inner": {"x": {}, "id": "s"}, "id": 1}, {"inner": {"x": {}, "id": 3}, "id": 2}])"));
+}
+
+// object_ok decides once per object shape which property each member is and whether `required` holds (a plan), and
+// arrays of objects reuse it item after item; the error-collecting walk looks every key up. Both must always agree:
+// random arrays of objects of a few hundred shapes (more than the plan table holds, and past its slot array), keys in
+// any order, missing, unknown, repeated in nested objects, values of every kind.
+TEST_CASE("schema: the yes/no walk (plans per object shape) agrees with the error-collecting walk") {
+  auto s = compile(R"({"type": "array", "items": {"type": "object", "required": ["id", "kind"],
+    "additionalProperties": {"type": "integer"},
+    "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": ["blob", "tree", "commit"]},
+                   "name": {"type": "string", "nullable": true}, "long_property_name": {"type": "boolean"},
+                   "child": {"type": "object", "additionalProperties": false, "required": ["id"],
+                             "properties": {"id": {"type": "string"}, "kind": {"type": "integer"}}},
+                   "list": {"type": "array", "items": {"$ref": "#/items/properties/child"}}}}})");
+  const std::vector<std::string> keys = {"id", "kind", "name", "long_property_name", "child", "list", "extra", "x"};
+  std::mt19937 random(20261129);
+  auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    switch (pick(depth > 1 ? 6 : 8)) {
+      case 0: return std::to_string(pick(100));
+      case 1: return "\"" + std::vector<std::string>{"blob", "tree", "commit", "other", "s"}[pick(5)] + "\"";
+      case 2: return "null";
+      case 3: return pick(2) ? "true" : "false";
+      case 4: return "1.5";
+      case 5: return "[]";
+      case 6: {
+        std::string o = "{";
+        for (size_t i = 0, n = pick(4); i < n; ++i)
+          o += std::string(i ? ", " : "") + "\"" + keys[pick(3)] + "\": " + value(depth + 1);
+        return o + "}";
+      }
+      default: {
+        std::string a = "[";
+        for (size_t i = 0, n = pick(3); i < n; ++i) a += std::string(i ? ", " : "") + value(depth + 1);
+        return a + "]";
+      }
+    }
+  };
+  // Mostly well-formed items, so that arrays get far; now and then a wrong value, key or count. Most items repeat the
+  // keys of the one before (the shape a plan serves), with values of their own.
+  auto names_of_item = [&]() {
+    std::vector<std::string> names = {"id", "kind"};
+    for (size_t i = 2; i < keys.size(); ++i)
+      if (pick(3) == 0) names.push_back(keys[i]);
+    if (pick(8) == 0) names.erase(names.begin() + static_cast<std::ptrdiff_t>(pick(names.size())));
+    for (size_t i = 0, n = pick(30) == 0 ? 20 : 0; i < n; ++i) names.push_back("k" + std::to_string(i));
+    std::shuffle(names.begin(), names.end(), random);
+    return names;
+  };
+  auto item = [&](const std::vector<std::string>& names) {
+    std::string o = "{";
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string& k = names[i];
+      std::string v = k == "id" ? "7" : k == "kind" ? "\"tree\"" : k == "name" ? "\"n\"" : k == "child" ? "{\"id\": \"c\"}"
+                     : k == "list" ? "[{\"id\": \"a\"}, {\"id\": \"b\", \"kind\": 1}]" : k == "long_property_name" ? "true" : "3";
+      if (pick(150) == 0) v = value(1);
+      o += std::string(i ? ", " : "") + "\"" + k + "\": " + v;
+    }
+    return o + "}";
+  };
+  size_t valid = 0, invalid = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string text = "[";
+    std::vector<std::string> names = names_of_item();
+    for (size_t i = 0, n = 1 + pick(40); i < n; ++i) {
+      if (pick(4) == 0) names = names_of_item();
+      text += std::string(i ? ", " : "") + item(names);
+    }
+    text += "]";
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    const bool fast = s->is_valid(d.tape.root(), schema::Direction::None);
+    const bool collected = s->validate(d.tape.root()).empty();
+    REQUIRE_MESSAGE(fast == collected, text);
+    (fast ? valid : invalid) += 1;
+  }
+  CHECK(valid > 40);  // both verdicts were exercised
+  CHECK(invalid > 40);
 }
 
 // The uri, uri-template and email checks classify characters by table (they called memchr per character); every

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +61,38 @@ std::string difference(const Node& tree, Value tape, const std::string& at = "")
   return at + ": unknown kind";
 }
 
+// Why a tape's shapes are wrong ("" when right): two objects must share a shape exactly when they have the same keys
+// in the same order, and a shape's keys must be the object's.
+std::string shape_fault(const Tape& tape) {
+  std::map<uint32_t, std::vector<std::string>> by_shape;
+  std::map<std::vector<std::string>, uint32_t> by_keys;
+  std::string fault;
+  std::function<void(Value)> walk = [&](Value v) {
+    if (!fault.empty()) return;
+    for (Value item : v.items()) walk(item);
+    if (!v.is_object()) return;
+    std::vector<std::string> keys;
+    for (const Value::Member m : v.members()) {
+      keys.emplace_back(m.key);
+      walk(m.value);
+    }
+    if (v.shape() == 0) {
+      fault = "an object without a shape";
+      return;
+    }
+    auto [s, new_shape] = by_shape.emplace(v.shape(), keys);
+    auto [k, new_keys] = by_keys.emplace(keys, v.shape());
+    if (s->second != keys) fault = "shape " + std::to_string(v.shape()) + " has two key sequences";
+    if (k->second != v.shape()) fault = "one key sequence has shapes " + std::to_string(k->second) + " and " +
+                                        std::to_string(v.shape());
+    std::vector<std::string> listed;
+    for (std::string_view key : tape.shape_keys(v.shape())) listed.emplace_back(key);
+    if (listed != keys) fault = "shape_keys differs from the object's keys";
+  };
+  if (!tape.empty()) walk(tape.root());
+  return fault;
+}
+
 // parse_json and parse_json_tape on one text: the same verdict, issues, and values.
 void same_as_tree(const std::string& text, const ParseLimits& limits = {}) {
   Document tree = parse_json(text, "f.json", limits);
@@ -74,6 +108,7 @@ void same_as_tree(const std::string& text, const ParseLimits& limits = {}) {
   if (tree.ok()) {
     CHECK(difference(tree.root, tape.tape.root()) == "");
     CHECK(tape.tape.root().to_node().to_json() == tree.root.to_json());
+    CHECK(shape_fault(tape.tape) == "");
   } else {
     CHECK(tape.tape.empty());
     CHECK_FALSE(tape.tape.root());
@@ -163,11 +198,60 @@ TEST_CASE("tape: duplicate keys keep the first member and everything after it") 
   CHECK(root.skip() == d.tape.entries().data() + d.tape.entries().size());  // the dropped value left no entries
 }
 
+TEST_CASE("tape: objects share a shape exactly when they have the same keys in the same order") {
+  TapeDocument d = parse_json_tape(R"([{"a": 1, "b": 2}, {"a": "x", "b": []}, {"b": 1, "a": 2}, {"a": 1}, {},
+    {"a": 1, "b": 2, "c": 3}, {}, {"a": {"a": 1, "b": 2}, "b": {"b": 0}}, {"a": 0, "b": 0}])");
+  REQUIRE(d.ok());
+  std::vector<uint32_t> shapes;
+  for (Value item : d.tape.root().items()) shapes.push_back(item.shape());
+  CHECK(shapes[0] == shapes[1]);  // values do not matter
+  CHECK(shapes[0] != shapes[2]);  // order does
+  CHECK(shapes[0] != shapes[3]);
+  CHECK(shapes[4] == shapes[6]);  // {} has one
+  CHECK(shapes[0] != shapes[5]);
+  CHECK(shapes[7] == shapes[0]);
+  CHECK((*d.tape.root().items().begin()).shape() == shapes[0]);
+  CHECK((*d.tape.root().items().begin()).find("a").shape() == 0);  // not an object
+  CHECK(d.tape.root().shape() == 0);
+  CHECK(d.tape.shape_keys(shapes[2]) == std::vector<std::string_view>{"b", "a"});
+  CHECK(d.tape.shape_keys(0).empty());
+  CHECK(d.tape.shape_keys(99).empty());
+  CHECK(d.tape.key_count() == 3);
+  CHECK(shape_fault(d.tape) == "");
+}
+
+TEST_CASE("tape: shapes leave dropped duplicate keys out, in small and large objects") {
+  // A duplicate's value is dropped, keys first seen inside it included: they must still name the right text.
+  TapeDocument d = parse_json_tape(R"([{"k": 1, "k": {"zz": 1, "ww": 2}}, {"yy": {"zz": 2}}, {"zz": 0}, {"k": 5}])");
+  REQUIRE(d.ok());
+  CHECK(d.issues.size() == 1);
+  std::vector<Value> items;
+  for (Value item : d.tape.root().items()) items.push_back(item);
+  CHECK(items[0].shape() == items[3].shape());
+  CHECK(items[1].find("yy").shape() == items[2].shape());
+  CHECK(items[1].shape() != items[2].shape());
+  CHECK(shape_fault(d.tape) == "");
+  // Past 16 members the parser checks duplicates in a set: at two levels, the inner one repeating the outer names.
+  std::string inner = "{", outer = "{";
+  for (int i = 0; i < 40; ++i) inner += (i ? ", \"n" : "\"n") + std::to_string(i % 30) + "\": " + std::to_string(i);
+  for (int i = 0; i < 40; ++i)
+    outer += (i ? ", \"n" : "\"n") + std::to_string(i) + "\": " + (i == 20 ? inner + "}" : std::to_string(i));
+  outer += ", \"n3\": 0, \"n39\": 1}";
+  same_as_tree("[" + outer + ", " + outer + "]");
+  TapeDocument big = parse_json_tape("[" + outer + ", " + outer + "]");
+  REQUIRE(big.ok());
+  CHECK(big.issues.size() == 2 * (10 + 2));  // 10 in each inner object, 2 in each outer one
+  CHECK((*big.tape.root().items().begin()).size() == 40);
+  CHECK((*big.tape.root().items().begin()).find("n20").size() == 30);
+  CHECK(shape_fault(big.tape) == "");
+}
+
 TEST_CASE("tape: from_node gives the tree's values and marks (YAML documents)") {
   Document yaml = parse_yaml("a: [1, 2.5, x]\nb:\n  c: ~\n  d: yes\n  e: 'text'\n", "f.yaml");
   REQUIRE(yaml.ok());
   Tape tape = Tape::from_node(yaml.root);
   CHECK(difference(yaml.root, tape.root()) == "");
+  CHECK(shape_fault(tape) == "");
   Tape moved = std::move(tape);  // values stay readable after the tape moves
   CHECK(moved.root().find("b").find("e").as_string() == "text");
   CHECK(Tape::from_node(Node::string("", Mark{})).root().as_string() == "");
