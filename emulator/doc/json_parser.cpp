@@ -362,7 +362,7 @@ class NodeParser : Lexer {
 class TapeParser : Lexer {
  public:
   TapeParser(std::string_view text, Tape& tape, std::vector<ParseIssue>& issues, const ParseLimits& limits)
-      : Lexer(text, limits), entries_(tape.entries()), text_(tape.text()), issues_(issues), shapes_(tape, text.size()) {
+      : Lexer(text, limits), entries_(tape.entries()), text_(tape.text()), issues_(issues), shapes_(tape) {
     // Unescaped strings are never longer than their source: the text never reallocates. About one entry per 12
     // bytes of JSON is typical of request bodies; the vector grows past that if it must.
     text_.reserve(std::max<size_t>(text.size(), 16));

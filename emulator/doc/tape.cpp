@@ -87,25 +87,22 @@ bool same_bytes(const char* a, const char* b, size_t n) {
   return word_at(a + n - 8) == word_at(b + n - 8);
 }
 
-// Empties an open-addressing table, sized for what a document of `input_bytes` can need at most (a member takes at
-// least 4 bytes: "":0), from 64 slots, so that clearing it never costs more than the document does.
-void reset_table(std::vector<std::pair<uint32_t, uint32_t>>& table, size_t input_bytes) {
-  size_t size = 64;
-  while (size < input_bytes / 2 && size < table.size()) size *= 2;
-  table.assign(size, {0, 0});
-}
+// Empties an open-addressing table down to 16 slots: it doubles as keys come (so that a small document costs little
+// to begin, whatever the tape held before).
+void reset_table(std::vector<std::pair<uint32_t, uint32_t>>& table) { table.assign(16, {0, 0}); }
 
-// Doubles a table whose entries are `hash, id + 1`.
-void grow(std::vector<std::pair<uint32_t, uint32_t>>& table) {
-  std::vector<std::pair<uint32_t, uint32_t>> bigger(table.size() * 2, {0, 0});
-  const size_t mask = bigger.size() - 1;
+// Doubles a table whose entries are `hash, id + 1`, through `scratch` (the two keep their memory from one document to
+// the next: a reused tape allocates nothing once warm).
+void grow(std::vector<std::pair<uint32_t, uint32_t>>& table, std::vector<std::pair<uint32_t, uint32_t>>& scratch) {
+  scratch.assign(table.size() * 2, {0, 0});
+  const size_t mask = scratch.size() - 1;
   for (const auto& slot : table)
     if (slot.second) {
       size_t i = slot.first & mask;
-      while (bigger[i].second) i = (i + 1) & mask;
-      bigger[i] = slot;
+      while (scratch[i].second) i = (i + 1) & mask;
+      scratch[i] = slot;
     }
-  table.swap(bigger);
+  table.swap(scratch);
 }
 
 // A set of key ids (stored plus one), open addressing; `count` is kept by the caller.
@@ -133,11 +130,11 @@ bool set_insert(std::vector<uint32_t>& set, size_t count, uint32_t id) {
 
 }  // namespace
 
-Tape::ShapeBuilder::ShapeBuilder(Tape& tape, size_t input_bytes) : tape_(tape), open_(tape.shapes_.open) {
+Tape::ShapeBuilder::ShapeBuilder(Tape& tape) : tape_(tape), open_(tape.shapes_.open) {
   Shapes& s = tape_.shapes_;
   s.clear();
-  reset_table(s.key_table, input_bytes);
-  reset_table(s.shape_table, input_bytes);
+  reset_table(s.key_table);
+  reset_table(s.shape_table);
 }
 
 uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
@@ -156,7 +153,7 @@ uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
   const auto id = static_cast<uint32_t>(s.key_text.size());
   s.key_text.emplace_back(offset, size);
   s.key_table[i] = {hash, id + 1};
-  if (s.key_text.size() * 2 > s.key_table.size()) grow(s.key_table);
+  if (s.key_text.size() * 2 > s.key_table.size()) grow(s.key_table, s.scratch);
   return id;
 }
 
@@ -203,7 +200,7 @@ uint32_t Tape::ShapeBuilder::end_object(size_t base) {
   s.shape_keys.insert(s.shape_keys.end(), open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end());
   const auto id = static_cast<uint32_t>(s.shape_span.size());
   s.shape_table[i] = {hash, id};
-  if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table);
+  if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table, s.scratch);
   open_.resize(base);
   return id;
 }
@@ -224,7 +221,7 @@ void measure(const Node& n, size_t& entries, size_t& bytes) {
 
 class NodeToTape {
  public:
-  NodeToTape(Tape& tape, size_t bytes) : entries_(tape.entries()), text_(tape.text()), shapes_(tape, bytes) {}
+  explicit NodeToTape(Tape& tape) : entries_(tape.entries()), text_(tape.text()), shapes_(tape) {}
 
   void add(const Node& n) {
     size_t index = entries_.size();
@@ -287,7 +284,7 @@ Tape Tape::from_node(const Node& node) {
   Tape tape;
   tape.entries_.reserve(entries);
   tape.text_.reserve(std::max<size_t>(bytes, 16));
-  NodeToTape(tape, bytes + 4 * entries).add(node);
+  NodeToTape(tape).add(node);
   return tape;
 }
 

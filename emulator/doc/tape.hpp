@@ -168,8 +168,8 @@ class Tape {
   // and end_object() pair up as the object's braces do.
   class ShapeBuilder {
    public:
-    // `input_bytes` bounds the tables' sizes (and so what clearing them costs) by the document's size.
-    ShapeBuilder(Tape& tape, size_t input_bytes);
+    // Empties the tape's shape tables.
+    explicit ShapeBuilder(Tape& tape);
     // The id of the key whose text is at `offset` (`size` bytes) of the tape's text.
     uint32_t key_id(uint32_t offset, uint32_t size);
     size_t begin_object() { return open_.size(); }
@@ -191,7 +191,7 @@ class Tape {
  private:
   struct Shapes {
     // Open addressing, a power of two in size, at most half full: {hash, id + 1} (0: empty).
-    std::vector<std::pair<uint32_t, uint32_t>> key_table, shape_table;
+    std::vector<std::pair<uint32_t, uint32_t>> key_table, shape_table, scratch;
     std::vector<std::pair<uint32_t, uint32_t>> key_text;    // by key id: offset and size in the tape's text
     std::vector<std::pair<uint32_t, uint32_t>> shape_span;  // by shape id - 1: offset and count in shape_keys
     std::vector<uint32_t> shape_keys;
@@ -211,7 +211,8 @@ class Tape {
       sets_used = 0;
     }
     size_t capacity_bytes() const {
-      return (key_table.capacity() + shape_table.capacity() + key_text.capacity() + shape_span.capacity()) * 8 +
+      return (key_table.capacity() + shape_table.capacity() + scratch.capacity() + key_text.capacity() +
+              shape_span.capacity()) * 8 +
              (shape_keys.capacity() + open.capacity()) * 4;
     }
   };

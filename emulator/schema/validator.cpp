@@ -77,23 +77,38 @@ class Validator {
   std::vector<Segment> path_;
   std::vector<const Resource*> scope_;
   size_t max_depth_;
-  // object_ok's plans, one per object schema and object shape met (see doc/tape.hpp): the property slot of each
-  // member position, and whether the keys alone satisfy `required`. Every further object of the shape (an array's
+  // object_ok's plans, one per object schema and object shape met (see doc/tape.hpp): what each member's value
+  // needs (by position), and whether the keys alone satisfy `required`. Every further object of the shape (an array's
   // items, mostly) then has only its values to check. A validation walks one tape, whose shapes stand for the same
   // key sequences throughout. The table is direct-mapped (an evicted plan is made again when needed) and zeroed on
-  // first use; the slots of all plans share one array, never overwritten, and objects past its end look their keys up.
+  // first use; the steps of all plans share one array, never overwritten, and objects past its end look their keys up.
   struct Plan {
     const Node* node;
     uint32_t shape;
-    uint32_t first;  // into plan_slots_; k_no_slots: none stored
+    uint32_t first;  // into plan_steps_; k_no_steps: none stored
     bool keys_ok;
   };
-  static constexpr size_t k_plans = 16, k_plan_slots = 512;
-  static constexpr uint32_t k_no_slots = UINT32_MAX;
+  static constexpr size_t k_plans = 16, k_plan_steps = 512;
+  static constexpr uint32_t k_no_steps = UINT32_MAX;
   bool plans_ready_ = false;
   Plan plans_[k_plans];
   uint32_t plan_used_ = 0;
-  const Node::PropertySlot* plan_slots_[k_plan_slots];
+  // What a plan asks of the value at one member position: to be of `kinds`, then per `op` nothing more (the commonest
+  // property: a type), to be in a string enum (when a string; else `node` decides), or to pass `node`.
+  struct Step {
+    enum Op : uint8_t { Done, StringEnum, Check };
+    Op op;
+    uint8_t kinds;
+    const Node* node;
+  };
+  static Step step_of(const Node& s, const Node::PropertySlot* slot) {
+    if (!slot) return s.additional_properties ? Step{Step::Check, 0x7f, s.additional_properties} : Step{Step::Done, 0x7f, nullptr};
+    if (slot->type_only) return {Step::Done, slot->kinds, nullptr};
+    if (slot->string_enum)
+      return {Step::StringEnum, slot->target->integral_floats ? uint8_t{0x7f} : slot->kinds, slot->target};
+    return {Step::Check, 0x7f, slot->target};
+  }
+  Step plan_steps_[k_plan_steps];
   size_t depth_ = 0;
 
   bool full() const { return errors_ && limit_ && errors_->size() >= limit_; }
@@ -175,25 +190,26 @@ class Validator {
   [[gnu::noinline]] bool check_array(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool check_object(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool object_ok(const Node& s, doc::Value inst);
-  bool plan(const Node& s, doc::Value inst, const Node::PropertySlot* const*& slots);
+  bool plan(const Node& s, doc::Value inst, const Step*& steps);
   // Objects that fast_ok hands straight to object_ok's lean loops.
   bool lean_objects(const Node& s) const {
     return s.object_only && s.plain_object && !c_.dynamic_scope && (o_.direction == Direction::None || !s.directional);
   }
   [[gnu::noinline]] bool items_ok(const Node& is, doc::Value inst);
-  // The values of an object whose member slots a plan gave.
-  bool values_ok(const Node& s, doc::Value inst, const Node::PropertySlot* const* slots) {
-    const Node* additional = s.additional_properties;
+  // The values of an object of a planned shape.
+  bool values_ok(doc::Value inst, const Step* steps) {
     for (const doc::Value::Member m : inst.members()) {
-      if (const Node::PropertySlot* slot = *slots++) {
-        if (!member_ok(*slot, m.value)) return false;
-      } else if (additional && !fast_ok(*additional, m.value)) {
-        return false;
-      }
+      const Step& step = *steps++;
+      if (!((step.kinds >> static_cast<unsigned>(m.value.kind())) & 1)) return false;
+      if (step.op != Step::Done && !step_ok(step, m.value)) return false;
     }
     return true;
   }
-  static bool keys_ok(const Node& s, doc::Value inst, const Node::PropertySlot** slots);
+  bool step_ok(const Step& step, doc::Value v) {
+    if (step.op == Step::StringEnum && v.is_string()) return step.node->enum_has_string(v.as_string());
+    return fast_ok(*step.node, v);
+  }
+  static bool keys_ok(const Node& s, doc::Value inst, Step* steps);
   // A member's value against its property, past the key (object_ok's lean loops).
   bool member_ok(const Node::PropertySlot& slot, doc::Value v) {
     if (slot.type_only) return (slot.kinds >> static_cast<unsigned>(v.kind())) & 1;
@@ -661,9 +677,9 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
   }
   // The lean loops: each member's slot says what its property needs, the type alone most often.
   const Node* additional = s.additional_properties;
-  const Node::PropertySlot* const* slots = nullptr;
-  if (inst.shape() ? !plan(s, inst, slots) : !keys_ok(s, inst, nullptr)) return false;
-  if (slots) return values_ok(s, inst, slots);
+  const Step* steps = nullptr;
+  if (inst.shape() ? !plan(s, inst, steps) : !keys_ok(s, inst, nullptr)) return false;
+  if (steps) return values_ok(inst, steps);
   for (const doc::Value::Member m : inst.members()) {
     if (const Node::PropertySlot* slot = s.find_slot(m.key)) {
       if (!member_ok(*slot, m.value)) return false;
@@ -678,36 +694,36 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
 // one before (most often all of them) go straight to their values.
 bool Validator::items_ok(const Node& is, doc::Value inst) {
   uint32_t last_shape = 0;
-  const Node::PropertySlot* const* last_slots = nullptr;
+  const Step* last_steps = nullptr;
   for (doc::Value item : inst.items()) {
     const uint32_t shape = item.shape();
     if (shape && shape == last_shape) {
-      if (!values_ok(is, item, last_slots)) return false;
+      if (!values_ok(item, last_steps)) return false;
       continue;
     }
     if (!is.type_ok(item)) return false;
     if (!item.is_object()) continue;
-    const Node::PropertySlot* const* slots = nullptr;
     if (!object_ok(is, item)) return false;
-    // object_ok made (or found) the plan: the next items of this shape use its slots.
-    if (shape && plan(is, item, slots) && slots) {
+    // object_ok made (or found) the plan: the next items of this shape use its steps.
+    const Step* steps = nullptr;
+    if (shape && plan(is, item, steps) && steps) {
       last_shape = shape;
-      last_slots = slots;
+      last_steps = steps;
     }
   }
   return true;
 }
 
 // Whether an object's keys satisfy `required` (the names that are properties counted through their slots' bits, a
-// duplicate key once; the others looked up); with `slots`, the slot of each member is stored there.
-bool Validator::keys_ok(const Node& s, doc::Value inst, const Node::PropertySlot** slots) {
+// duplicate key once; the others looked up); with `steps`, the step of each member is stored there.
+bool Validator::keys_ok(const Node& s, doc::Value inst, Step* steps) {
   for (const auto& name : s.required_by_slots ? s.required_unslotted : s.required)
     if (!inst.find(name)) return false;
-  if (!s.required_slotted && !slots) return true;
+  if (!s.required_slotted && !steps) return true;
   uint64_t seen[Node::k_max_slotted_required / 64] = {};
   for (const doc::Value::Member m : inst.members()) {
     const Node::PropertySlot* slot = s.find_slot(m.key);
-    if (slots) *slots++ = slot;
+    if (steps) *steps++ = step_of(s, slot);
     if (slot && slot->required_bit) seen[(slot->required_bit - 1) / 64] |= uint64_t{1} << ((slot->required_bit - 1) % 64);
   }
   if (s.required_slotted) {
@@ -718,9 +734,9 @@ bool Validator::keys_ok(const Node& s, doc::Value inst, const Node::PropertySlot
   return true;
 }
 
-// The plan of this schema for this object's shape, made when missing: false when the keys fail; `slots` is left
+// The plan of this schema for this object's shape, made when missing: false when the keys fail; `steps` is left
 // null when no room was left to store them.
-bool Validator::plan(const Node& s, doc::Value inst, const Node::PropertySlot* const*& slots) {
+bool Validator::plan(const Node& s, doc::Value inst, const Step*& steps) {
   if (!plans_ready_) {
     for (Plan& p : plans_) p.node = nullptr;
     plans_ready_ = true;
@@ -729,11 +745,11 @@ bool Validator::plan(const Node& s, doc::Value inst, const Node::PropertySlot* c
   Plan& p = plans_[((reinterpret_cast<uintptr_t>(&s) >> 4) ^ (shape * 0x9e3779b9u)) % k_plans];
   if (p.node != &s || p.shape != shape) {
     const size_t size = inst.size();
-    const bool room = size <= k_plan_slots - plan_used_;
-    p = {&s, shape, room ? plan_used_ : k_no_slots, keys_ok(s, inst, room ? plan_slots_ + plan_used_ : nullptr)};
+    const bool room = size <= k_plan_steps - plan_used_;
+    p = {&s, shape, room ? plan_used_ : k_no_steps, keys_ok(s, inst, room ? plan_steps_ + plan_used_ : nullptr)};
     if (room) plan_used_ += static_cast<uint32_t>(size);
   }
-  if (p.keys_ok && p.first != k_no_slots) slots = plan_slots_ + p.first;
+  if (p.keys_ok && p.first != k_no_steps) steps = plan_steps_ + p.first;
   return p.keys_ok;
 }
 
