@@ -427,11 +427,19 @@ class TapeParser : Lexer {
     }
   }
 
+  // Objects inside arrays get shapes (see tape.hpp): the keys are interned, and duplicates found by id. Others (a
+  // request body's top object, most often) are validated once: their few keys are compared as text, as shapes would
+  // cost more than they save; past k_scan_keys members they are interned all the same, so that the check for
+  // duplicates never grows quadratic.
+  static constexpr uint32_t k_scan_keys = 16;
+  size_t arrays_open_ = 0;
+
   void object(size_t depth, size_t index) {
     enter(depth);
     uint32_t count = 0;
+    bool interned = arrays_open_ > 0;
     if (empty_container('}')) {
-      entries_[index].x.offset = shapes_.end_object(shapes_.begin_object());
+      if (interned) entries_[index].x.offset = shapes_.end_object(shapes_.begin_object());
       return close(index, 0);
     }
     const size_t base = shapes_.begin_object();
@@ -440,25 +448,42 @@ class TapeParser : Lexer {
       if (p_ >= end_ || *p_ != '"') fail_key();
       size_t key = push(Kind::String, here());
       string_at(key);
-      const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
-      entries_[key].x.span = id;
-      const bool duplicate = !shapes_.add_key(base, id);
-      colon();
-      value(depth + 1);
-      if (duplicate) {  // the first one stays
-        std::string_view name = text_of(key);
+      if (!interned && count == k_scan_keys) {
+        for (size_t k = index + 1; k < key; k = after(k + 1)) {
+          entries_[k].x.span = shapes_.key_id(entries_[k].x.offset, entries_[k].size);
+          shapes_.add_key(base, entries_[k].x.span);
+        }
+        interned = true;
+      }
+      size_t first = key;  // the member this key repeats
+      if (interned) {
+        const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
+        entries_[key].x.span = id;
+        if (!shapes_.add_key(base, id))
+          for (size_t k = index + 1; k < key; k = after(k + 1))
+            if (entries_[k].x.span == id) {
+              first = k;
+              break;
+            }
+      } else {
+        const std::string_view name = text_of(key);
         for (size_t k = index + 1; k < key; k = after(k + 1))
-          if (entries_[k].x.span == id) {
-            issues_.push_back({entries_[key].mark, duplicate_message(name, entries_[k].mark.line), false});
+          if (text_of(k) == name) {
+            first = k;
             break;
           }
+      }
+      colon();
+      value(depth + 1);
+      if (first != key) {  // the first one stays
+        issues_.push_back({entries_[key].mark, duplicate_message(text_of(key), entries_[first].mark.line), false});
         // Its entries go; its text stays, as keys interned inside the value point into it.
         entries_.resize(key);
       } else {
         ++count;
       }
     } while (next('}'));
-    entries_[index].x.offset = shapes_.end_object(base);
+    if (interned) entries_[index].x.offset = shapes_.end_object(base);
     close(index, count);
   }
 
@@ -466,11 +491,13 @@ class TapeParser : Lexer {
     enter(depth);
     uint32_t count = 0;
     if (empty_container(']')) return close(index, 0);
+    ++arrays_open_;
     do {
       skip_ws();
       value(depth + 1);
       ++count;
     } while (next(']'));
+    --arrays_open_;
     close(index, count);
   }
 };

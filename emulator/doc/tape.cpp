@@ -89,7 +89,10 @@ bool same_bytes(const char* a, const char* b, size_t n) {
 
 // Empties an open-addressing table down to 16 slots: it doubles as keys come (so that a small document costs little
 // to begin, whatever the tape held before).
-void reset_table(std::vector<std::pair<uint32_t, uint32_t>>& table) { table.assign(16, {0, 0}); }
+void reset_table(std::vector<std::pair<uint32_t, uint32_t>>& table) {
+  table.clear();
+  table.resize(16);
+}
 
 // Doubles a table whose entries are `hash, id + 1`, through `scratch` (the two keep their memory from one document to
 // the next: a reused tape allocates nothing once warm).
@@ -196,8 +199,10 @@ uint32_t Tape::ShapeBuilder::end_object(size_t base) {
       return id;
     }
   }
-  s.shape_span.emplace_back(static_cast<uint32_t>(s.shape_keys.size()), static_cast<uint32_t>(count));
-  s.shape_keys.insert(s.shape_keys.end(), open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end());
+  const size_t offset = s.shape_keys.size();
+  s.shape_span.emplace_back(static_cast<uint32_t>(offset), static_cast<uint32_t>(count));
+  s.shape_keys.resize(offset + count);
+  for (size_t k = 0; k < count; ++k) s.shape_keys[offset + k] = open_[base + k];
   const auto id = static_cast<uint32_t>(s.shape_span.size());
   s.shape_table[i] = {hash, id};
   if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table, s.scratch);
