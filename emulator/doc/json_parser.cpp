@@ -428,10 +428,10 @@ class TapeParser : Lexer {
   }
 
   // Objects inside arrays get shapes (see tape.hpp): the keys are interned, and duplicates found by id. Others (a
-  // request body's top object, most often) are validated once: their few keys are compared as text, as shapes would
-  // cost more than they save; past k_scan_keys members they are interned all the same, so that the check for
-  // duplicates never grows quadratic.
-  static constexpr uint32_t k_scan_keys = 16;
+  // request body's top object, most often) are validated once: their keys are compared as text with the ones before,
+  // as shapes would cost more than they save; past k_scan_keys members they are interned all the same, so that the
+  // search for duplicates stays bounded (at most ~2,000 short comparisons per object) rather than quadratic.
+  static constexpr uint32_t k_scan_keys = 64;
   size_t arrays_open_ = 0;
 
   void object(size_t depth, size_t index) {
@@ -439,27 +439,26 @@ class TapeParser : Lexer {
     uint32_t count = 0;
     bool interned = arrays_open_ > 0;
     if (empty_container('}')) {
-      if (interned) entries_[index].x.offset = shapes_.end_object(shapes_.begin_object());
+      if (interned) entries_[index].x.offset = shapes_.end_object(shapes_.begin_object(depth), depth);
       return close(index, 0);
     }
-    const size_t base = shapes_.begin_object();
+    Tape::ShapeBuilder::Open shape = shapes_.begin_object(depth);
     do {
       skip_ws();
       if (p_ >= end_ || *p_ != '"') fail_key();
       size_t key = push(Kind::String, here());
       string_at(key);
       if (!interned && count == k_scan_keys) {
-        for (size_t k = index + 1; k < key; k = after(k + 1)) {
-          entries_[k].x.span = shapes_.key_id(entries_[k].x.offset, entries_[k].size);
-          shapes_.add_key(base, entries_[k].x.span);
-        }
+        for (size_t k = index + 1; k < key; k = after(k + 1))
+          shapes_.add_key(shape, entries_[k].x.offset, entries_[k].size, entries_[k].x.span);
         interned = true;
       }
       size_t first = key;  // the member this key repeats
       if (interned) {
-        const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
+        uint32_t id = 0;
+        const bool added = shapes_.add_key(shape, entries_[key].x.offset, entries_[key].size, id);
         entries_[key].x.span = id;
-        if (!shapes_.add_key(base, id))
+        if (!added)
           for (size_t k = index + 1; k < key; k = after(k + 1))
             if (entries_[k].x.span == id) {
               first = k;
@@ -483,7 +482,7 @@ class TapeParser : Lexer {
         ++count;
       }
     } while (next('}'));
-    if (interned) entries_[index].x.offset = shapes_.end_object(base);
+    if (interned) entries_[index].x.offset = shapes_.end_object(shape, depth);
     close(index, count);
   }
 

@@ -133,14 +133,17 @@ bool set_insert(std::vector<uint32_t>& set, size_t count, uint32_t id) {
 
 }  // namespace
 
-Tape::ShapeBuilder::ShapeBuilder(Tape& tape) : tape_(tape), open_(tape.shapes_.open) {
-  Shapes& s = tape_.shapes_;
-  s.clear();
-  reset_table(s.key_table);
-  reset_table(s.shape_table);
+Tape::ShapeBuilder::ShapeBuilder(Tape& tape) : tape_(tape), open_(tape.shapes_.open) { tape_.shapes_.clear(); }
+
+// The hash tables are emptied on first use: a document without objects in arrays never pays for them.
+void Tape::ShapeBuilder::prepare() {
+  reset_table(tape_.shapes_.key_table);
+  reset_table(tape_.shapes_.shape_table);
+  ready_ = true;
 }
 
 uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
+  if (!ready_) prepare();
   Shapes& s = tape_.shapes_;
   const char* text = tape_.text_.data();
   const uint32_t hash = hash_text(text + offset, size);
@@ -160,54 +163,76 @@ uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
   return id;
 }
 
-bool Tape::ShapeBuilder::add_key(size_t base, uint32_t id) {
+Tape::ShapeBuilder::Open Tape::ShapeBuilder::begin_object(size_t depth) {
+  const auto& last = tape_.shapes_.last_at_depth;
+  Open o;
+  o.base = open_.size();
+  o.expected = depth < last.size() ? last[depth] : 0;
+  o.on_track = o.expected != 0;
+  return o;
+}
+
+bool Tape::ShapeBuilder::add_new_key(Open& o, uint32_t offset, uint32_t size, uint32_t& id) {
   Shapes& s = tape_.shapes_;
-  const size_t count = open_.size() - base;
-  if (count < Shapes::k_scan_keys) {
-    for (size_t i = base; i < open_.size(); ++i)
+  const size_t position = open_.size() - o.base;
+  id = key_id(offset, size);
+  if (position < Shapes::k_scan_keys) {
+    for (size_t i = o.base; i < open_.size(); ++i)
       if (open_[i] == id) return false;
   } else {
-    if (count == Shapes::k_scan_keys) {  // from here on, a set
+    if (o.set == SIZE_MAX) {  // from here on, a set
       if (s.sets_used == s.sets.size()) s.sets.emplace_back();
-      std::vector<uint32_t>& set = s.sets[s.sets_used++];
+      o.set = s.sets_used++;
+      std::vector<uint32_t>& set = s.sets[o.set];
       set.assign(64, 0);
-      for (size_t i = base; i < open_.size(); ++i) set_insert(set, i - base, open_[i]);
+      for (size_t i = o.base; i < open_.size(); ++i) set_insert(set, i - o.base, open_[i]);
     }
-    if (!set_insert(s.sets[s.sets_used - 1], count, id)) return false;
+    if (!set_insert(s.sets[o.set], position, id)) return false;
   }
   open_.push_back(id);
   return true;
 }
 
-uint32_t Tape::ShapeBuilder::end_object(size_t base) {
+uint32_t Tape::ShapeBuilder::end_object(const Open& o, size_t depth) {
   Shapes& s = tape_.shapes_;
+  const size_t base = o.base;
   const size_t count = open_.size() - base;
-  if (count > Shapes::k_scan_keys) --s.sets_used;
-  uint64_t h = count * k_mix;
-  for (size_t i = base; i < open_.size(); ++i) h = (h ^ open_[i]) * k_mix;
-  const auto hash = static_cast<uint32_t>(h >> 32);
-  const size_t mask = s.shape_table.size() - 1;
-  size_t i = hash & mask;
-  for (;; i = (i + 1) & mask) {
-    const auto [sh, id] = s.shape_table[i];
-    if (!id) break;
-    if (sh != hash) continue;
-    const auto [o, n] = s.shape_span[id - 1];
-    if (n == count && std::equal(open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end(),
-                                 s.shape_keys.begin() + o)) {
-      open_.resize(base);
-      return id;
+  if (o.set != SIZE_MAX) --s.sets_used;
+  uint32_t shape = 0;
+  if (o.on_track && s.shape_span[o.expected - 1].second == count) {
+    shape = o.expected;
+  } else {
+    if (!ready_) prepare();
+    uint64_t h = count * k_mix;
+    for (size_t i = base; i < open_.size(); ++i) h = (h ^ open_[i]) * k_mix;
+    const auto hash = static_cast<uint32_t>(h >> 32);
+    const size_t mask = s.shape_table.size() - 1;
+    size_t i = hash & mask;
+    for (;; i = (i + 1) & mask) {
+      const auto [sh, id] = s.shape_table[i];
+      if (!id) break;
+      if (sh != hash) continue;
+      const auto [first, n] = s.shape_span[id - 1];
+      if (n == count && std::equal(open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end(),
+                                   s.shape_keys.begin() + first)) {
+        shape = id;
+        break;
+      }
+    }
+    if (!shape) {
+      const size_t first = s.shape_keys.size();
+      s.shape_span.emplace_back(static_cast<uint32_t>(first), static_cast<uint32_t>(count));
+      s.shape_keys.resize(first + count);
+      for (size_t k = 0; k < count; ++k) s.shape_keys[first + k] = open_[base + k];
+      shape = static_cast<uint32_t>(s.shape_span.size());
+      s.shape_table[i] = {hash, shape};
+      if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table, s.scratch);
     }
   }
-  const size_t offset = s.shape_keys.size();
-  s.shape_span.emplace_back(static_cast<uint32_t>(offset), static_cast<uint32_t>(count));
-  s.shape_keys.resize(offset + count);
-  for (size_t k = 0; k < count; ++k) s.shape_keys[offset + k] = open_[base + k];
-  const auto id = static_cast<uint32_t>(s.shape_span.size());
-  s.shape_table[i] = {hash, id};
-  if (s.shape_span.size() * 2 > s.shape_table.size()) grow(s.shape_table, s.scratch);
   open_.resize(base);
-  return id;
+  if (depth >= s.last_at_depth.size()) s.last_at_depth.resize(depth + 1, 0);
+  s.last_at_depth[depth] = shape;
+  return shape;
 }
 
 namespace {
@@ -228,7 +253,7 @@ class NodeToTape {
  public:
   explicit NodeToTape(Tape& tape) : entries_(tape.entries()), text_(tape.text()), shapes_(tape) {}
 
-  void add(const Node& n) {
+  void add(const Node& n, size_t depth = 0) {
     size_t index = entries_.size();
     Value::Entry& e = entries_.emplace_back();
     e.kind = n.kind;
@@ -240,11 +265,11 @@ class NodeToTape {
       case Kind::Float: e.d = n.as_double(); break;
       case Kind::String: add_text(index, n.as_string()); break;
       case Kind::Array:
-        for (const auto& item : n.items()) add(item);
+        for (const auto& item : n.items()) add(item, depth + 1);
         close(index, n.items().size());
         break;
       case Kind::Object: {
-        const size_t base = shapes_.begin_object();
+        Tape::ShapeBuilder::Open o = shapes_.begin_object(depth);
         bool duplicate = false;  // a tree built in code may repeat a key: such an object gets no shape
         for (const auto& m : n.members()) {
           size_t key = entries_.size();
@@ -252,13 +277,13 @@ class NodeToTape {
           k.kind = Kind::String;
           k.mark = m.key_mark;
           add_text(key, m.key);
-          const uint32_t id = shapes_.key_id(entries_[key].x.offset, entries_[key].size);
+          uint32_t id = 0;
+          if (!shapes_.add_key(o, entries_[key].x.offset, entries_[key].size, id)) duplicate = true;
           entries_[key].x.span = id;
-          if (!shapes_.add_key(base, id)) duplicate = true;
-          add(m.value);
+          add(m.value, depth + 1);
         }
         close(index, n.members().size());
-        const uint32_t shape = shapes_.end_object(base);
+        const uint32_t shape = shapes_.end_object(o, depth);
         entries_[index].x.offset = duplicate ? 0 : shape;
         break;
       }

@@ -10,7 +10,9 @@
 // shape.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,21 +167,75 @@ class Tape {
   std::vector<std::string_view> shape_keys(uint32_t shape) const;
 
   // Interns keys and key sequences while a tape is built (the JSON parser, from_node). Objects nest: begin_object()
-  // and end_object() pair up as the object's braces do.
+  // and end_object() pair up as the object's braces do. An object is first expected to have the shape of the last
+  // object completed at its depth (its sibling in an array, most often): while its keys follow that shape's, each is
+  // one comparison, with no hashing and no search for duplicates.
   class ShapeBuilder {
    public:
     // Empties the tape's shape tables.
     explicit ShapeBuilder(Tape& tape);
-    // The id of the key whose text is at `offset` (`size` bytes) of the tape's text.
-    uint32_t key_id(uint32_t offset, uint32_t size);
-    size_t begin_object() { return open_.size(); }
-    // Adds a key to the object begun at `base`; false when the object already has it (a duplicate key: not added).
-    bool add_key(size_t base, uint32_t id);
-    // The shape of the object begun at `base`, its keys popped.
-    uint32_t end_object(size_t base);
+    struct Open {
+      size_t base = 0;         // its first key in the stack of open keys
+      uint32_t expected = 0;   // the shape it is expected to have (0: none)
+      bool on_track = false;   // its keys so far are that shape's first ones
+      size_t set = SIZE_MAX;   // past Shapes::k_scan_keys members, its set of keys (an index into Shapes::sets)
+    };
+    Open begin_object(size_t depth);
+    // Adds the key whose text is at `offset` (`size` bytes) of the tape's text, its id in `id`; false when the
+    // object already has it (a duplicate key: not added).
+    bool add_key(Open& object, uint32_t offset, uint32_t size, uint32_t& id) {
+      if (object.on_track && follows(object, offset, size, id)) return true;
+      object.on_track = false;
+      return add_new_key(object, offset, size, id);
+    }
+    // The object's shape; its keys popped.
+    uint32_t end_object(const Open& object, size_t depth);
 
    private:
+    // The expected shape's next key, when the key is that one: then it is added (a shape has no duplicate keys, so
+    // neither has an object whose keys are its first ones).
+    bool follows(const Open& object, uint32_t offset, uint32_t size, uint32_t& id) {
+      const Shapes& s = tape_.shapes_;
+      const size_t position = open_.size() - object.base;
+      const auto [first, count] = s.shape_span[object.expected - 1];
+      if (position >= count) return false;
+      const uint32_t expected = s.shape_keys[first + position];
+      const auto [text, n] = s.key_text[expected];
+      const char* base = tape_.text_.data();
+      if (n != size || !same_bytes(base + text, base + offset, size)) return false;
+      open_.push_back(expected);
+      id = expected;
+      return true;
+    }
+    bool add_new_key(Open& object, uint32_t offset, uint32_t size, uint32_t& id);
+    // Equality of two texts of `n` bytes, a word at a time (keys are short; memcmp would be a call).
+    static bool same_bytes(const char* a, const char* b, size_t n) {
+      auto word = [](const char* p) {
+        uint64_t w;
+        std::memcpy(&w, p, 8);
+        return w;
+      };
+      if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+          if (word(a + i) != word(b + i)) return false;
+        return word(a + n - 8) == word(b + n - 8);
+      }
+      if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        std::memcpy(&x0, a, 4);
+        std::memcpy(&y0, b, 4);
+        std::memcpy(&x1, a + n - 4, 4);
+        std::memcpy(&y1, b + n - 4, 4);
+        return x0 == y0 && x1 == y1;
+      }
+      for (size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+      return true;
+    }
+    uint32_t key_id(uint32_t offset, uint32_t size);
+    void prepare();
     Tape& tape_;
+    bool ready_ = false;
     std::vector<uint32_t>& open_;  // the key ids of the objects being built, innermost last
   };
 
@@ -196,6 +252,7 @@ class Tape {
     std::vector<std::pair<uint32_t, uint32_t>> shape_span;  // by shape id - 1: offset and count in shape_keys
     std::vector<uint32_t> shape_keys;
     std::vector<uint32_t> open;
+    std::vector<uint32_t> last_at_depth;  // the shape of the last object completed at each depth
     // Objects of more than k_scan_keys members look their keys up in a set rather than scan them: one per level of
     // such objects being built, open addressing over key id + 1.
     static constexpr size_t k_scan_keys = 16;
@@ -208,6 +265,7 @@ class Tape {
       shape_span.clear();
       shape_keys.clear();
       open.clear();
+      last_at_depth.clear();
       sets_used = 0;
     }
     size_t capacity_bytes() const {

@@ -226,17 +226,24 @@ TEST_CASE("tape: objects share a shape exactly when they have the same keys in t
   CHECK(top.tape.root().find("a").shape() == 0);
   CHECK((*top.tape.root().find("list").items().begin()).shape() != 0);
   CHECK((*top.tape.root().find("list").items().begin()).find("c").shape() != 0);
+  // Past 64 members (where the parser stops comparing keys as text), duplicates before and after the switch.
   std::string large = "{";
-  for (int i = 0; i < 20; ++i) large += (i ? ", \"k" : "\"k") + std::to_string(i) + "\": 0";
-  TapeDocument big = parse_json_tape(large + ", \"k3\": 1, \"k19\": 2}");
+  for (int i = 0; i < 80; ++i) large += (i ? ", \"k" : "\"k") + std::to_string(i) + "\": 0";
+  TapeDocument big = parse_json_tape(large + ", \"k3\": 1, \"k79\": 2}");
   REQUIRE(big.ok());
   CHECK(big.tape.root().shape() != 0);
-  CHECK(big.tape.root().size() == 20);
+  CHECK(big.tape.root().size() == 80);
   CHECK(big.issues.size() == 2);
-  CHECK(big.tape.shape_keys(big.tape.root().shape()).size() == 20);
+  CHECK(big.tape.shape_keys(big.tape.root().shape()).size() == 80);
   CHECK(shape_fault(big.tape) == "");
-  same_as_tree(large + ", \"k3\": 1, \"k19\": 2}");
-  same_as_tree(large + ", \"k15\": 1, \"k16\": 2}");
+  same_as_tree(large + ", \"k3\": 1, \"k79\": 2}");
+  same_as_tree(large + ", \"k63\": 1, \"k64\": 2}");
+  std::string sixty_four = "{";  // exactly 64: no shape, then a duplicate as the 65th key
+  for (int i = 0; i < 64; ++i) sixty_four += (i ? ", \"k" : "\"k") + std::to_string(i) + "\": 0";
+  TapeDocument edge = parse_json_tape(sixty_four + "}");
+  REQUIRE(edge.ok());
+  CHECK(edge.tape.root().shape() == 0);
+  same_as_tree(sixty_four + ", \"k0\": 1}");
 }
 
 TEST_CASE("tape: shapes leave dropped duplicate keys out, in small and large objects") {
