@@ -79,13 +79,6 @@ uint32_t hash_text(const char* p, size_t n) {
   return static_cast<uint32_t>(h >> 32);
 }
 
-// Equality of two texts of `n` bytes (the same words as hash_text reads, so a short key is one comparison).
-bool same_bytes(const char* a, const char* b, size_t n) {
-  if (n < 8) return short_word(a, n) == short_word(b, n);
-  for (size_t i = 0; i + 8 < n; i += 8)
-    if (word_at(a + i) != word_at(b + i)) return false;
-  return word_at(a + n - 8) == word_at(b + n - 8);
-}
 
 // Empties an open-addressing table down to 16 slots: it doubles as keys come (so that a small document costs little
 // to begin, whatever the tape held before).
