@@ -1,7 +1,11 @@
 // The hand-written JSON parser (emulator/doc/json_parser.cpp): any bytes must give a tree or a located error, and
 // the tape parser (what request bodies go through) must agree with the tree parser on every input: the same verdict,
-// issues and values.
+// issues and values. The tape's object shapes must be right: a shape's keys are its objects' keys, one key sequence
+// has one shape, and every object inside an array has one.
 #include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +14,27 @@
 #include "fuzz/fuzz_common.hpp"
 
 namespace apigw::fuzz {
+
+void check_shapes(const doc::Tape& tape, doc::Value v, bool in_array,
+                  std::map<std::vector<std::string_view>, uint32_t>& shape_of) {
+  for (doc::Value item : v.items()) check_shapes(tape, item, true, shape_of);
+  if (!v.is_object()) return;
+  std::vector<std::string_view> keys;
+  for (const doc::Value::Member m : v.members()) {
+    keys.push_back(m.key);
+    check_shapes(tape, m.value, in_array, shape_of);
+  }
+  if (v.shape() == 0) {
+    if (in_array) std::abort();
+    return;
+  }
+  if (tape.shape_keys(v.shape()) != keys) std::abort();
+  if (shape_of.emplace(keys, v.shape()).first->second != v.shape()) std::abort();
+}
+void check_shapes(const doc::Tape& tape, doc::Value v, bool in_array) {
+  std::map<std::vector<std::string_view>, uint32_t> shape_of;
+  check_shapes(tape, v, in_array, shape_of);
+}
 
 void run_doc_json(const uint8_t* data, size_t size) {
   doc::ParseLimits limits;
@@ -28,6 +53,7 @@ void run_doc_json(const uint8_t* data, size_t size) {
         t.issues[i].mark.col != d.issues[i].mark.col)
       std::abort();
   if (d.ok() && t.tape.root().to_node().to_json() != d.root.to_json()) std::abort();
+  if (t.ok()) check_shapes(t.tape, t.tape.root(), false);
 }
 
 }  // namespace apigw::fuzz
