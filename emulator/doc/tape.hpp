@@ -10,6 +10,7 @@
 // shape.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -22,6 +23,24 @@
 namespace apigw::doc {
 
 class Tape;
+
+// A text of at most 8 bytes made ready to be compared with the strings of tapes in a few instructions (an enum's
+// values, compared with Value::tail()).
+struct ShortText {
+  uint32_t size = 0;
+  uint64_t word = 0;  // the text's bytes as the top `size` bytes of a little-endian word
+  uint64_t mask = 0;  // those bytes
+  // False when the text is longer than 8 bytes.
+  static bool make(std::string_view text, ShortText& out) {
+    if (text.size() > 8) return false;
+    const auto n = static_cast<uint32_t>(text.size());
+    out = {n, 0, n ? ~uint64_t{0} << (8 * (8 - n)) : 0};
+    for (uint32_t i = 0; i < n; ++i) out.word |= uint64_t{static_cast<unsigned char>(text[i])} << (8 * (8 - n + i));
+    return true;
+  }
+  // Whether it is the string whose size and tail Value::tail() gave.
+  bool matches(uint32_t string_size, uint64_t tail) const { return string_size == size && ((tail ^ word) & mask) == 0; }
+};
 
 // A handle to one value of a tape (two pointers, passed by value). Null handles (`!value`) come from find().
 class Value {
@@ -64,9 +83,28 @@ class Value {
   std::string_view as_string() const {
     return e_->kind == Kind::String ? std::string_view(text_ + e_->x.offset, e_->size) : std::string_view();
   }
+  // For comparisons with ShortTexts: a string's size and the 8 bytes of the tape's text that end where it does (which
+  // lie inside the text: no padding needed). False for other kinds, and for the few strings that end less than 8
+  // bytes into their text (compare as_string() then).
+  bool tail(uint32_t& size, uint64_t& word) const {
+    size = e_->size;
+    const uint32_t end = e_->x.offset + size;
+    if (std::endian::native != std::endian::little || e_->kind != Kind::String || end < 8) return false;
+    std::memcpy(&word, text_ + end - 8, 8);
+    return true;
+  }
   // An object's shape: equal for two objects of one tape exactly when they have the same keys in the same order
   // (from 1; 0 for other kinds).
   uint32_t shape() const { return is_object() ? e_->x.offset : 0; }
+  // An object's i-th member's value, when the values before it are all scalars (one entry each): its place is then
+  // known without walking the members before it.
+  Value flat_member(size_t i) const { return {e_ + 2 + 2 * i, text_}; }
+  // For loops that know the layout (an object of `m` scalar members spans 1 + 2m entries): the value `n` entries on.
+  Value ahead(size_t n) const { return {e_ + n, text_}; }
+  // The value after this one and its subtree (an array's next item; past its last item, its end).
+  Value next() const { return {skip(), text_}; }
+  // Whether two handles are of the same value.
+  bool operator==(const Value& o) const { return e_ == o.e_; }
   // Items of an array, members of an object; 0 otherwise.
   size_t size() const { return is_array() || is_object() ? e_->size : 0; }
 

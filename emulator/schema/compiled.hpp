@@ -188,6 +188,7 @@ struct Node {
   bool leaf = false;  // only type/enum/const/number/string keywords: checked inline on the fast path
   bool has_value_keywords = false;  // enum, const, number or string keywords: more than the type to check
   std::vector<std::string_view> enum_strings;  // when every enum value is a string
+  std::vector<doc::ShortText> enum_short;      // and each is of at most 8 bytes
   bool enum_all_strings = false;
   bool string_enum_only = false;  // enum_all_strings and no other keyword on a string value
   // `type` (with `nullable`) as one bit per doc::Kind, so the check is a shift; a float passes an integer-only type

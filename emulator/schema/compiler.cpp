@@ -263,6 +263,12 @@ void Node::summarise() {
         enum_strings.emplace_back(e.as_string());
     }
     if (!enum_all_strings) enum_strings.clear();
+    for (std::string_view e : enum_strings) {
+      if (!doc::ShortText::make(e, enum_short.emplace_back())) {
+        enum_short.clear();
+        break;
+      }
+    }
   }
   string_enum_only = enum_all_strings && !const_value && !has_string_keywords;
 }

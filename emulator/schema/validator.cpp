@@ -1,9 +1,11 @@
 // Validation: walks the compiled graph against an instance. Two modes share one code path: collecting errors (with
 // instance and schema locations) and a fast yes/no probe used inside anyOf/oneOf/not/if/contains.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <optional>
 #include <regex>
+#include <utility>
 
 #include "emulator/schema/compiled.hpp"
 #include "emulator/schema/value.hpp"
@@ -87,9 +89,13 @@ class Validator {
     uint32_t shape;
     uint32_t first;  // into plan_steps_; k_no_steps: none stored
     bool keys_ok;
+    uint32_t record;  // into records_, plus one; 0: none
   };
   static constexpr size_t k_plans = 16, k_plan_steps = 512;
   static constexpr uint32_t k_no_steps = UINT32_MAX;
+  static constexpr uint8_t k_container_kinds =
+      (1u << static_cast<unsigned>(doc::Kind::Array)) | (1u << static_cast<unsigned>(doc::Kind::Object));
+  static constexpr uint8_t k_float_kind = 1u << static_cast<unsigned>(doc::Kind::Float);
   bool plans_ready_ = false;
   Plan plans_[k_plans];
   uint32_t plan_used_ = 0;
@@ -109,6 +115,41 @@ class Validator {
     return {Step::Check, 0x7f, slot->target};
   }
   Step plan_steps_[k_plan_steps];
+  // A plan whose steps all want scalars (kinds without array or object): a type, a string enum, or a leaf schema of
+  // scalar types. An object of its shape whose values pass the kinds has each value in one entry, so they are found
+  // by position (doc::Value::flat_member) and the run of items of the shape is checked by record_run, one function
+  // per member count: the kinds with one comparison (against the last item's), the enums' values against their
+  // first value with a few word comparisons (doc::ShortText), then the leaf schemas. Arrays of flat records (a git
+  // tree's entries, rows of ids, names and dates) get one.
+  struct Record {
+    static constexpr size_t k_members = 16, k_enums = 4, k_checks = 8;
+    uint32_t members;
+    uint32_t enums;
+    uint32_t checks;
+    uint8_t kinds[k_members];
+    // The kinds of the last object that passed them, 3 bits per member (see record_run): the next object of the
+    // same kinds (most often) passes with one comparison. UINT64_MAX: none yet.
+    uint64_t signature;
+    struct Enum {
+      doc::ShortText first;  // the enum's first value, when enum_short has it; else one no string matches
+      uint32_t entry;        // its value's place: 2 + 2 × its member's position
+      const Node* node;
+    } enum_[k_enums];
+    // Members whose schema is a leaf of scalar types with more to check (an integer's type, a format, a maximum):
+    // scalar_ok on each value.
+    struct Check {
+      uint32_t entry;
+      const Node* node;
+    } check[k_checks];
+  };
+  static constexpr size_t k_records = 16;
+  Record records_[k_records];
+  uint32_t records_used_ = 0;
+  uint32_t record_of(const Step* steps, size_t size);
+  doc::Value record_run(Record& r, doc::Value item, doc::Value end);
+  template <uint32_t Members, bool Checks>
+  [[gnu::noinline]] doc::Value record_run(Record& r, doc::Value item, doc::Value end);
+  [[gnu::noinline]] static bool kinds_ok(Record& r, doc::Value inst, uint64_t signature);
   size_t depth_ = 0;
 
   bool full() const { return errors_ && limit_ && errors_->size() >= limit_; }
@@ -190,7 +231,12 @@ class Validator {
   [[gnu::noinline]] bool check_array(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool check_object(const Node& s, doc::Value inst, Annotations* a);
   [[gnu::noinline]] bool object_ok(const Node& s, doc::Value inst);
-  bool plan(const Node& s, doc::Value inst, const Step*& steps);
+  // The plan of this schema for this object's shape (made when missing); null when the keys fail.
+  const Plan* plan(const Node& s, doc::Value inst);
+  static bool sizes_ok(const Node& s, size_t size) {
+    return (s.min_props < 0 || size >= static_cast<size_t>(s.min_props)) &&
+           (s.max_props < 0 || size <= static_cast<size_t>(s.max_props));
+  }
   // Objects that fast_ok hands straight to object_ok's lean loops.
   bool lean_objects(const Node& s) const {
     return s.object_only && s.plain_object && !c_.dynamic_scope && (o_.direction == Direction::None || !s.directional);
@@ -208,6 +254,23 @@ class Validator {
   bool step_ok(const Step& step, doc::Value v) {
     if (step.op == Step::StringEnum && v.is_string()) return step.node->enum_has_string(v.as_string());
     return fast_ok(*step.node, v);
+  }
+  // A Record's members' values against their enums, from `e` on, past their kinds.
+  [[gnu::noinline]] bool enums_ok(const Record::Enum* e, const Record::Enum* last, doc::Value inst) {
+    for (; e != last; ++e)
+      if (!enum_ok(*e->node, inst.ahead(e->entry))) return false;
+    return true;
+  }
+  bool enum_ok(const Node& s, doc::Value v) {
+    if (!v.is_string()) return fast_ok(s, v);
+    uint32_t size;
+    uint64_t tail;
+    if (!s.enum_short.empty() && v.tail(size, tail)) {
+      for (const doc::ShortText& t : s.enum_short)
+        if (t.matches(size, tail)) return true;
+      return false;
+    }
+    return s.enum_has_string(v.as_string());
   }
   static bool keys_ok(const Node& s, doc::Value inst, Step* steps);
   // A member's value against its property, past the key (object_ok's lean loops).
@@ -249,8 +312,8 @@ void Validator::closest_branch(const Node& s, const char* keyword, const std::ve
   // A branch that fails only on the value's own type, const or enum is of another shape altogether; one whose value
   // got far enough to fail inside it is closer, however many errors it has ({"const": false} against an object with a
   // bad member reports the member).
-  auto ends_with = [](const std::string& s, std::string_view tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  auto ends_with = [](const std::string& text, std::string_view tail) {
+    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
   };
   auto other_shape = [&](const std::vector<Error>& es) {
     return std::all_of(es.begin(), es.end(), [&](const Error& e) {
@@ -667,9 +730,7 @@ bool Validator::check_object(const Node& s, doc::Value inst, Annotations* a) {
 // The yes/no form of check_object when no annotations are collected and no direction applies, in the same order
 // (a missing required property fails before any pattern is run on the members).
 bool Validator::object_ok(const Node& s, doc::Value inst) {
-  const size_t size = inst.size();
-  if (s.min_props >= 0 && size < static_cast<size_t>(s.min_props)) return false;
-  if (s.max_props >= 0 && size > static_cast<size_t>(s.max_props)) return false;
+  if (!sizes_ok(s, inst.size())) return false;
   if (!s.plain_object || c_.dynamic_scope) {
     for (const auto& name : s.required)
       if (!inst.find(name)) return false;
@@ -677,9 +738,13 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
   }
   // The lean loops: each member's slot says what its property needs, the type alone most often.
   const Node* additional = s.additional_properties;
-  const Step* steps = nullptr;
-  if (inst.shape() ? !plan(s, inst, steps) : !keys_ok(s, inst, nullptr)) return false;
-  if (steps) return values_ok(inst, steps);
+  if (inst.shape()) {
+    const Plan* p = plan(s, inst);
+    if (!p) return false;
+    if (p->first != k_no_steps) return values_ok(inst, plan_steps_ + p->first);
+  } else if (!keys_ok(s, inst, nullptr)) {
+    return false;
+  }
   for (const doc::Value::Member m : inst.members()) {
     if (const Node::PropertySlot* slot = s.find_slot(m.key)) {
       if (!member_ok(*slot, m.value)) return false;
@@ -693,22 +758,28 @@ bool Validator::object_ok(const Node& s, doc::Value inst) {
 // An array's items against an object schema of lean_objects() with no errors to collect: items of the shape of the
 // one before (most often all of them) go straight to their values.
 bool Validator::items_ok(const Node& is, doc::Value inst) {
-  uint32_t last_shape = 0;
-  const Step* last_steps = nullptr;
-  for (doc::Value item : inst.items()) {
+  const doc::Value end = inst.next();
+  doc::Value item = inst.ahead(1);
+  while (!(item == end)) {
+    if (!is.type_ok(item)) return false;
     const uint32_t shape = item.shape();
-    if (shape && shape == last_shape) {
-      if (!values_ok(item, last_steps)) return false;
+    // object_ok's checks, in its order (sizes, keys, values), its plan kept for the run of items of the shape that
+    // starts here (all of the same size, so of the same verdict on minProperties and maxProperties).
+    const Plan* p = shape && sizes_ok(is, item.size()) ? plan(is, item) : nullptr;
+    if (!p || p->first == k_no_steps) {
+      if (item.is_object() && !object_ok(is, item)) return false;
+      item = item.next();
       continue;
     }
-    if (!is.type_ok(item)) return false;
-    if (!item.is_object()) continue;
-    if (!object_ok(is, item)) return false;
-    // object_ok made (or found) the plan: the next items of this shape use its steps.
-    const Step* steps = nullptr;
-    if (shape && plan(is, item, steps) && steps) {
-      last_shape = shape;
-      last_steps = steps;
+    if (p->record) {
+      item = record_run(records_[p->record - 1], item, end);
+      if (!item) return false;
+    } else {
+      const Step* steps = plan_steps_ + p->first;
+      do {
+        if (!values_ok(item, steps)) return false;
+        item = item.next();
+      } while (!(item == end) && item.shape() == shape);
     }
   }
   return true;
@@ -736,7 +807,7 @@ bool Validator::keys_ok(const Node& s, doc::Value inst, Step* steps) {
 
 // The plan of this schema for this object's shape, made when missing: false when the keys fail; `steps` is left
 // null when no room was left to store them.
-bool Validator::plan(const Node& s, doc::Value inst, const Step*& steps) {
+const Validator::Plan* Validator::plan(const Node& s, doc::Value inst) {
   if (!plans_ready_) {
     for (Plan& p : plans_) p.node = nullptr;
     plans_ready_ = true;
@@ -746,11 +817,94 @@ bool Validator::plan(const Node& s, doc::Value inst, const Step*& steps) {
   if (p.node != &s || p.shape != shape) {
     const size_t size = inst.size();
     const bool room = size <= k_plan_steps - plan_used_;
-    p = {&s, shape, room ? plan_used_ : k_no_steps, keys_ok(s, inst, room ? plan_steps_ + plan_used_ : nullptr)};
-    if (room) plan_used_ += static_cast<uint32_t>(size);
+    Step* steps = room ? plan_steps_ + plan_used_ : nullptr;
+    p = {&s, shape, room ? plan_used_ : k_no_steps, keys_ok(s, inst, steps), 0};
+    if (room) {
+      plan_used_ += static_cast<uint32_t>(size);
+      if (p.keys_ok) p.record = record_of(steps, size);  // else the steps may not all be there
+    }
   }
-  if (p.keys_ok && p.first != k_no_steps) steps = plan_steps_ + p.first;
-  return p.keys_ok;
+  return p.keys_ok ? &p : nullptr;
+}
+
+// The items of a Record's shape from `item` on, up to `end`: the item after them, or a null handle when one fails.
+// One function per number of members (up to Record::k_members), so that the kinds are read without a loop, with
+// and without leaf schemas to check.
+doc::Value Validator::record_run(Record& r, doc::Value item, doc::Value end) {
+  using Run = doc::Value (Validator::*)(Record&, doc::Value, doc::Value);
+  static constexpr auto runs = []<uint32_t... M>(std::integer_sequence<uint32_t, M...>) {
+    return std::array<Run, 2 * sizeof...(M)>{&Validator::record_run<M + 1, false>...,
+                                             &Validator::record_run<M + 1, true>...};
+  }(std::make_integer_sequence<uint32_t, Record::k_members>());
+  return (this->*runs[r.members - 1 + (r.checks ? Record::k_members : 0)])(r, item, end);
+}
+
+// An item whose values pass the kinds is 1 + 2 × Members entries long.
+template <uint32_t Members, bool Checks>
+doc::Value Validator::record_run(Record& r, doc::Value item, doc::Value end) {
+  const uint32_t shape = item.shape();
+  const Record::Enum *const enums = r.enum_, *const last = r.enum_ + r.enums;
+  const Record::Check *const checks = r.check, *const checks_end = r.check + r.checks;
+  do {
+    // The kinds of the values, 3 bits each.
+    const uint64_t signature = [&]<uint32_t... I>(std::integer_sequence<uint32_t, I...>) {
+      return ((uint64_t{static_cast<uint8_t>(item.flat_member(I).kind())} << (3 * I)) | ...);
+    }(std::make_integer_sequence<uint32_t, Members>());
+    if (signature != r.signature && !kinds_ok(r, item, signature)) return {};
+    // Each enum's value is its first value, most often: the rest (and any call) left to enums_ok.
+    const Record::Enum* e = enums;
+    for (; e != last; ++e) {
+      uint32_t size;
+      uint64_t tail;
+      if (!(item.ahead(e->entry).tail(size, tail) && e->first.matches(size, tail))) break;
+    }
+    if (e != last && !enums_ok(e, last, item)) return {};
+    if constexpr (Checks)
+      for (const Record::Check* c = checks; c != checks_end; ++c)
+        if (!scalar_ok(*c->node, item.ahead(c->entry))) return {};
+    item = item.ahead(1 + 2 * Members);
+  } while (!(item == end) && item.shape() == shape);
+  return item;
+}
+
+// Whether an object's values are of their members' kinds (`signature` the kinds, remembered when they are).
+bool Validator::kinds_ok(Record& r, doc::Value inst, uint64_t signature) {
+  for (uint32_t i = 0; i < r.members; ++i)
+    if (!((r.kinds[i] >> static_cast<unsigned>(inst.flat_member(i).kind())) & 1)) return false;
+  r.signature = signature;
+  return true;
+}
+
+// The Record of a plan's steps (see Record), stored: its index plus one, or 0 when the steps do not make one or no
+// room is left.
+uint32_t Validator::record_of(const Step* steps, size_t size) {
+  if (records_used_ == k_records || size == 0 || size > Record::k_members) return 0;
+  Record& r = records_[records_used_];
+  r.members = static_cast<uint32_t>(size);
+  r.enums = 0;
+  r.checks = 0;
+  r.signature = UINT64_MAX;
+  for (size_t i = 0; i < size; ++i) {
+    const Step& step = steps[i];
+    const auto entry = static_cast<uint32_t>(2 + 2 * i);
+    if (step.op == Step::Check) {
+      // A leaf of scalar types: the kinds, with floats where an integer may be one, sort out the values that are
+      // not one entry; scalar_ok decides.
+      const Node& n = *step.node;
+      if (!n.leaf || (n.kinds & k_container_kinds) || r.checks == Record::k_checks) return 0;
+      r.kinds[i] = n.integral_floats ? n.kinds | k_float_kind : n.kinds;
+      r.check[r.checks++] = {entry, &n};
+      continue;
+    }
+    if (step.kinds & k_container_kinds) return 0;
+    r.kinds[i] = step.kinds;
+    if (step.op == Step::StringEnum) {
+      if (r.enums == Record::k_enums) return 0;
+      const auto& short_ = step.node->enum_short;
+      r.enum_[r.enums++] = {short_.empty() ? doc::ShortText{UINT32_MAX, 0, 0} : short_[0], entry, step.node};
+    }
+  }
+  return ++records_used_;
 }
 
 // object_ok() for the objects with patternProperties, dependencies or propertyNames.

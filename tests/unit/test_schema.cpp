@@ -705,6 +705,96 @@ TEST_CASE("schema: the yes/no walk (plans per object shape) agrees with the erro
   CHECK(invalid > 40);
 }
 
+// Arrays of flat records go through record_run (values found by position, kinds compared with the last item's,
+// enums of short strings compared as words, leaf schemas through scalar_ok): the same verdicts as the error walk, over
+// values of every kind in every member, enum values first or not, short or long, escaped, at the very start of the
+// tape's text (the one place a word cannot be read before a string's end), integers as floats, and objects past the
+// record limits (16 members, 4 enums, 8 leaf schemas).
+TEST_CASE("schema: arrays of flat records agree with the error-collecting walk") {
+  const std::string schema_text = R"({"type": "array", "items": {"type": "object", "required": ["p"],
+    "additionalProperties": {"type": "integer", "minimum": 0},
+    "properties": {"p": {"type": "string"}, "m": {"type": "string", "enum": ["100644", "100755", "040000"]},
+                   "t": {"type": "string", "enum": ["blob", "tree", "commit"], "nullable": true},
+                   "e": {"type": "string", "enum": ["", "a-value-longer-than-8", "bb"]},
+                   "u": {"type": "string", "nullable": true, "enum": ["x", "yy"]},
+                   "size": {"type": "integer"}, "ratio": {"type": "number", "maximum": 10},
+                   "flag": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
+                   "e2": {"type": "string", "enum": ["q"]}, "e3": {"type": "string", "enum": ["r", "s"]}}}})";
+  auto s = compile(schema_text, Dialect::OpenApi30);
+  const std::vector<std::string> keys = {"p", "m", "t", "e", "u", "size", "ratio", "flag", "date", "e2", "e3", "extra"};
+  const std::vector<std::string> good = {"\"src/a.rb\"", "\"100644\"", "\"blob\"", "\"bb\"", "\"x\"", "12", "2.5", "true",
+                                         "\"2026-11-29\"", "\"q\"", "\"r\"", "3"};
+  const std::vector<std::string> odd = {"null", "{}", "[]", "[1, 2]", "{\"a\": 1}", "1", "1.0", "1.5", "-4", "11", "false",
+                                        "\"\"", "\"100755\"", "\"040000\"", "\"10064\"", "\"1006444\"", "\"tree\"",
+                                        "\"commit\"", "\"blo\"", "\"\\u0062lob\"", "\"a-value-longer-than-8\"",
+                                        "\"a-value-longer-than-9\"", "\"yy\"", "\"y\"", "\"s\"", "\"2026-13-01\"",
+                                        "\"commit\\n\""};
+  std::mt19937 random(20261130);
+  auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
+  auto names_of_item = [&]() {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (i == 0 ? pick(12) != 0 : pick(2) == 0) names.push_back(keys[i]);
+    for (size_t i = 0, n = pick(12) == 0 ? 6 + pick(10) : 0; i < n; ++i) names.push_back("k" + std::to_string(i));
+    std::shuffle(names.begin(), names.end(), random);
+    return names;
+  };
+  auto item = [&](const std::vector<std::string>& names) {
+    std::string o = "{";
+    for (size_t i = 0; i < names.size(); ++i) {
+      const auto at = std::find(keys.begin(), keys.end(), names[i]);
+      std::string v = at == keys.end() ? "5" : good[static_cast<size_t>(at - keys.begin())];
+      if (pick(70) == 0) v = odd[pick(odd.size())];
+      o += std::string(i ? ", " : "") + "\"" + names[i] + "\": " + v;
+    }
+    return o + "}";
+  };
+  size_t valid = 0, invalid = 0;
+  for (int round = 0; round < 600; ++round) {
+    std::string text = "[";
+    std::vector<std::string> names = names_of_item();
+    for (size_t i = 0, n = 1 + pick(60); i < n; ++i) {
+      if (pick(10) == 0) names = names_of_item();
+      text += std::string(i ? ", " : "") + item(names);
+    }
+    text += "]";
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    const bool fast = s->is_valid(d.tape.root(), schema::Direction::None);
+    const bool collected = s->validate(d.tape.root()).empty();
+    REQUIRE_MESSAGE(fast == collected, text);
+    (fast ? valid : invalid) += 1;
+  }
+  CHECK(valid > 60);  // both verdicts were exercised
+  CHECK(invalid > 60);
+  // Each kind of failure inside a run of records, after items that passed.
+  const std::string ok = R"({"p": "a", "m": "100644", "t": "blob", "size": 1})";
+  for (const auto& [last, verdict] : std::vector<std::pair<std::string, bool>>{
+           {R"({"p": "a", "m": "100644", "t": "blob", "size": 1})", true},
+           {R"({"p": "a", "m": "100755", "t": "tree", "size": 1})", true},
+           {R"({"p": "a", "m": "100645", "t": "blob", "size": 1})", false},
+           {R"({"p": "a", "m": "100644", "t": null, "size": 1})", true},
+           {R"({"p": "a", "m": "100644", "t": "blob", "size": 1.0})", true},
+           {R"({"p": "a", "m": "100644", "t": "blob", "size": 1.5})", false},
+           {R"({"p": "a", "m": "100644", "t": "blob", "size": "1"})", false},
+           {R"({"p": "a", "m": "100644", "t": ["blob"], "size": 1})", false},
+           {R"({"p": "a", "m": "100644", "t": "blob\u0000", "size": 1})", false},
+           {R"({"p": 1, "m": "100644", "t": "blob", "size": 1})", false}}) {
+    doc::TapeDocument d = doc::parse_json_tape("[" + ok + ", " + ok + ", " + last + ", " + ok + "]");
+    REQUIRE(d.ok());
+    CHECK_MESSAGE(s->is_valid(d.tape.root(), schema::Direction::None) == verdict, last);
+    CHECK_MESSAGE(s->validate(d.tape.root()).empty() == verdict, last);
+  }
+  // A string value that ends less than 8 bytes into the tape's text, first item and later ones.
+  for (const auto& [text, verdict] : std::vector<std::pair<std::string, bool>>{
+           {R"([{"e2": "q", "p": ""}, {"e2": "q", "p": ""}])", true}, {R"([{"e2": "r", "p": ""}, {"e2": "q", "p": ""}])", false},
+           {R"([{"u": "x", "p": ""}, {"u": "y", "p": ""}])", false}, {R"([{"u": "yy", "p": ""}, {"u": "x", "p": ""}])", true}}) {
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    CHECK_MESSAGE(s->is_valid(d.tape.root(), schema::Direction::None) == verdict, text);
+  }
+}
+
 // The uri, uri-template and email checks classify characters by table (they called memchr per character); every
 // printable ASCII character must keep its verdict.
 TEST_CASE("schema: uri, uri-template and email accept and refuse the same characters as RFC 3986/6570/5322") {
