@@ -101,6 +101,17 @@ void grow(std::vector<std::pair<uint32_t, uint32_t>>& table, std::vector<std::pa
   table.swap(scratch);
 }
 
+// In a table whose entries are `hash, id + 1`: the slot of the entry of this hash for which equal(id) holds, or the
+// empty slot where it would go.
+template <class Equal>
+size_t probe(const std::vector<std::pair<uint32_t, uint32_t>>& table, uint32_t hash, Equal equal) {
+  const size_t mask = table.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const auto [h, id] = table[i];
+    if (!id || (h == hash && equal(id - 1))) return i;
+  }
+}
+
 // A set of key ids (stored plus one), open addressing; `count` is kept by the caller.
 bool set_insert(std::vector<uint32_t>& set, size_t count, uint32_t id) {
   if ((count + 1) * 2 > set.size()) {
@@ -140,15 +151,11 @@ uint32_t Tape::ShapeBuilder::key_id(uint32_t offset, uint32_t size) {
   Shapes& s = tape_.shapes_;
   const char* text = tape_.text_.data();
   const uint32_t hash = hash_text(text + offset, size);
-  const size_t mask = s.key_table.size() - 1;
-  size_t i = hash & mask;
-  for (;; i = (i + 1) & mask) {
-    const auto [h, id] = s.key_table[i];
-    if (!id) break;
-    if (h != hash) continue;
-    const auto [o, n] = s.key_text[id - 1];
-    if (n == size && same_bytes(text + o, text + offset, size)) return id - 1;
-  }
+  const size_t i = probe(s.key_table, hash, [&](uint32_t id) {
+    const auto [o, n] = s.key_text[id];
+    return n == size && same_bytes(text + o, text + offset, size);
+  });
+  if (s.key_table[i].second) return s.key_table[i].second - 1;
   const auto id = static_cast<uint32_t>(s.key_text.size());
   s.key_text.emplace_back(offset, size);
   s.key_table[i] = {hash, id + 1};
@@ -199,19 +206,12 @@ uint32_t Tape::ShapeBuilder::end_object(const Open& o, size_t depth) {
     uint64_t h = count * k_mix;
     for (size_t i = base; i < open_.size(); ++i) h = (h ^ open_[i]) * k_mix;
     const auto hash = static_cast<uint32_t>(h >> 32);
-    const size_t mask = s.shape_table.size() - 1;
-    size_t i = hash & mask;
-    for (;; i = (i + 1) & mask) {
-      const auto [sh, id] = s.shape_table[i];
-      if (!id) break;
-      if (sh != hash) continue;
-      const auto [first, n] = s.shape_span[id - 1];
-      if (n == count && std::equal(open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end(),
-                                   s.shape_keys.begin() + first)) {
-        shape = id;
-        break;
-      }
-    }
+    const size_t i = probe(s.shape_table, hash, [&](uint32_t id) {
+      const auto [first, n] = s.shape_span[id];
+      return n == count &&
+             std::equal(open_.begin() + static_cast<std::ptrdiff_t>(base), open_.end(), s.shape_keys.begin() + first);
+    });
+    shape = s.shape_table[i].second;
     if (!shape) {
       const size_t first = s.shape_keys.size();
       s.shape_span.emplace_back(static_cast<uint32_t>(first), static_cast<uint32_t>(count));
