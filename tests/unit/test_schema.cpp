@@ -49,6 +49,31 @@ std::string check(const schema::Schema& s, const std::string& instance, schema::
   return out;
 }
 
+// `rounds` arrays of 1 to `max_items` items, each made by `item` from the keys `names_of_item` gave (new keys one time
+// in `change`, so that most items repeat the shape of the one before): the yes/no walk (plans, records) must give
+// the error-collecting walk's verdict on each. Returns how many arrays were valid and how many not.
+std::pair<size_t, size_t> yes_no_agrees(const schema::Schema& s, std::mt19937& random, int rounds, size_t max_items,
+                                        size_t change, const std::function<std::vector<std::string>()>& names_of_item,
+                                        const std::function<std::string(const std::vector<std::string>&)>& item) {
+  size_t valid = 0, invalid = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::string text = "[";
+    std::vector<std::string> names = names_of_item();
+    for (size_t i = 0, n = 1 + random() % max_items; i < n; ++i) {
+      if (random() % change == 0) names = names_of_item();
+      text += std::string(i ? ", " : "") + item(names);
+    }
+    text += "]";
+    doc::TapeDocument d = doc::parse_json_tape(text);
+    REQUIRE(d.ok());
+    const bool fast = s.is_valid(d.tape.root(), schema::Direction::None);
+    const bool collected = s.validate(d.tape.root()).empty();
+    REQUIRE_MESSAGE(fast == collected, text);
+    (fast ? valid : invalid) += 1;
+  }
+  return {valid, invalid};
+}
+
 }  // namespace
 
 TEST_CASE("schema: messages say what was expected and what was found, with both locations") {
@@ -685,22 +710,7 @@ TEST_CASE("schema: the yes/no walk (plans per object shape) agrees with the erro
     }
     return o + "}";
   };
-  size_t valid = 0, invalid = 0;
-  for (int round = 0; round < 400; ++round) {
-    std::string text = "[";
-    std::vector<std::string> names = names_of_item();
-    for (size_t i = 0, n = 1 + pick(40); i < n; ++i) {
-      if (pick(4) == 0) names = names_of_item();
-      text += std::string(i ? ", " : "") + item(names);
-    }
-    text += "]";
-    doc::TapeDocument d = doc::parse_json_tape(text);
-    REQUIRE(d.ok());
-    const bool fast = s->is_valid(d.tape.root(), schema::Direction::None);
-    const bool collected = s->validate(d.tape.root()).empty();
-    REQUIRE_MESSAGE(fast == collected, text);
-    (fast ? valid : invalid) += 1;
-  }
+  const auto [valid, invalid] = yes_no_agrees(*s, random, 400, 40, 4, names_of_item, item);
   CHECK(valid > 40);  // both verdicts were exercised
   CHECK(invalid > 40);
 }
@@ -749,22 +759,7 @@ TEST_CASE("schema: arrays of flat records agree with the error-collecting walk")
     }
     return o + "}";
   };
-  size_t valid = 0, invalid = 0;
-  for (int round = 0; round < 600; ++round) {
-    std::string text = "[";
-    std::vector<std::string> names = names_of_item();
-    for (size_t i = 0, n = 1 + pick(60); i < n; ++i) {
-      if (pick(10) == 0) names = names_of_item();
-      text += std::string(i ? ", " : "") + item(names);
-    }
-    text += "]";
-    doc::TapeDocument d = doc::parse_json_tape(text);
-    REQUIRE(d.ok());
-    const bool fast = s->is_valid(d.tape.root(), schema::Direction::None);
-    const bool collected = s->validate(d.tape.root()).empty();
-    REQUIRE_MESSAGE(fast == collected, text);
-    (fast ? valid : invalid) += 1;
-  }
+  const auto [valid, invalid] = yes_no_agrees(*s, random, 600, 60, 10, names_of_item, item);
   CHECK(valid > 60);  // both verdicts were exercised
   CHECK(invalid > 60);
   // Each kind of failure inside a run of records, after items that passed.
