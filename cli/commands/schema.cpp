@@ -5,10 +5,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "emulator/doc/span.hpp"
 #include "emulator/doc/tape.hpp"
 #include "emulator/schema/source.hpp"
 #include "emulator/util/text.hpp"
@@ -156,24 +158,31 @@ Command schema_command() {
           bool bad_input = false, invalid = false;
           nlohmann::json report = nlohmann::json::array();
           for (const auto& file : o->instances) {
-            doc::Document d = doc::load_file(file);
-            if (!d.ok()) {
-              for (const auto& issue : d.issues)
-                if (issue.fatal) fail(doc::where(file, issue.mark) + ": " + issue.message);
-              bad_input = true;
-              continue;
+            // The validator walks a tape: a JSON file is parsed straight into one (as the emulator parses bodies,
+            // with no tree in between); YAML, and JSON that does not parse (the tree parser gives the message, and
+            // tries YAML for a flow mapping such as "{a: 1}"), through a tree.
+            std::error_code ec;
+            std::optional<std::string> text =
+                std::filesystem::is_directory(file, ec) ? std::nullopt : doc::read_text(file);
+            doc::Tape tape;
+            bool from_json = false;
+            if (text && doc::reads_as_json(*text, file)) {
+              doc::TapeDocument parsed = doc::parse_json_tape(*text);
+              if (parsed.ok() && !parsed.tape.empty()) {
+                tape = std::move(parsed.tape);
+                from_json = true;
+              }
             }
-            // The validator walks a tape: a JSON file is parsed straight into one (as the emulator parses bodies),
-            // a YAML one is converted once.
-            std::string text;
-            if (d.is_json) {
-              std::ifstream in(file, std::ios::binary);
-              text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            if (!from_json) {
+              doc::Document d = text ? doc::parse(std::move(*text), file) : doc::load_file(file);
+              if (!d.ok()) {
+                for (const auto& issue : d.issues)
+                  if (issue.fatal) fail(doc::where(file, issue.mark) + ": " + issue.message);
+                bad_input = true;
+                continue;
+              }
+              tape = doc::Tape::from_node(d.root);
             }
-            doc::TapeDocument parsed_tape;
-            if (d.is_json) parsed_tape = doc::parse_json_tape(text);
-            doc::Tape tape = parsed_tape.ok() && !parsed_tape.tape.empty() ? std::move(parsed_tape.tape)
-                                                                            : doc::Tape::from_node(d.root);
             if (o->repeat) {
               compiled->is_valid(tape.root(), options.direction);  // warm-up
               auto t0 = std::chrono::steady_clock::now();
@@ -185,13 +194,13 @@ Command schema_command() {
               // What a gateway's caller waits for: a request body arrives as bytes, so also time parsing them as the
               // emulator does (doc::parse_json_tape into the tape its server thread keeps between requests) together
               // with the validation.
-              if (d.is_json) {
+              if (from_json) {
                 t0 = std::chrono::steady_clock::now();
                 valid_count = 0;
                 doc::Tape reused;
                 std::vector<doc::ParseIssue> issues;
                 for (size_t i = 0; i < o->repeat; ++i)
-                  valid_count += doc::parse_json_tape(text, reused, issues) &&
+                  valid_count += doc::parse_json_tape(*text, reused, issues) &&
                                  compiled->is_valid(reused.root(), options.direction);
                 ms = ms_since(t0);
                 std::cerr << "apigw schema validate: " << file << ": " << o->repeat << " parse+validations in " << ms
