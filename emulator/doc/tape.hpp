@@ -26,10 +26,10 @@ class Tape;
 
 // A text of at most 8 bytes made ready to be compared with the strings of tapes in a few instructions (an enum's
 // values, compared with Value::tail()).
-struct ShortText {
-  uint32_t size = 0;
-  uint64_t word = 0;  // the text's bytes as the top `size` bytes of a little-endian word
-  uint64_t mask = 0;  // those bytes
+struct ShortText {  // no default member initializers: arrays of them (in a validator's records) cost nothing to make
+  uint32_t size;
+  uint64_t word;  // the text's bytes as the top `size` bytes of a little-endian word
+  uint64_t mask;  // those bytes
   // False when the text is longer than 8 bytes.
   static bool make(std::string_view text, ShortText& out) {
     if (text.size() > 8) return false;
