@@ -805,8 +805,8 @@ bool Validator::keys_ok(const Node& s, doc::Value inst, Step* steps) {
   return true;
 }
 
-// The plan of this schema for this object's shape, made when missing: false when the keys fail; `steps` is left
-// null when no room was left to store them.
+// The plan of this schema for this object's shape, made when missing (with its Record when its steps make one): null
+// when the keys fail; its `first` is k_no_steps when no room was left to store its steps.
 const Validator::Plan* Validator::plan(const Node& s, doc::Value inst) {
   if (!plans_ready_) {
     for (Plan& p : plans_) p.node = nullptr;
